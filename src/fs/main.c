@@ -1,0 +1,205 @@
+/*
+ * main.c: dbbackupfs, from the command line to the mounted tree and back.
+ *
+ * Reads top to bottom: parse options, open the catalog (configuration and
+ * providers), new session, signal handlers, mount, daemonize, loop,
+ * unmount; cleanup labels in reverse order.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "fs/fs.h"
+#include "fs/worker.h"
+#include "providers/http.h"
+
+struct options {
+	char *config;
+	int list_providers;
+};
+
+#define OPTION(text, field) { text, offsetof(struct options, field), 1 }
+
+static const struct fuse_opt option_spec[] = {
+	OPTION("config=%s", config),
+	OPTION("--list-providers", list_providers),
+	FUSE_OPT_END,
+};
+
+static void usage(const char *program)
+{
+	printf("usage: %s [options] MOUNTPOINT\n\n"
+	       "Shows the backups of managed cloud databases as files.\n\n"
+	       "dbbackupfs options:\n"
+	       "    -o config=FILE         configuration file (default\n"
+	       "                           $XDG_CONFIG_HOME/dbbackupfs/config)\n"
+	       "    -o debug, -d           log every API call (no secrets), stay in\n"
+	       "                           the foreground\n"
+	       "    -o allow_other         let other users in (needs user_allow_other\n"
+	       "                           in /etc/fuse.conf for non-root)\n"
+	       "    --list-providers       print the provider kinds and exit\n"
+	       "\nSee dbbackupfs(1) and dbbackupfs.conf(5).\n\n", program);
+}
+
+static void list_providers(void)
+{
+	const struct provider_kind *const *kinds = provider_kinds();
+
+	printf("%-20s %-5s %-6s %-7s %-8s %s\n", "KIND", "LIST", "MKDIR", "EXPORT",
+	       "CONTENT", "SERVICE");
+	for (size_t i = 0; kinds[i]; i++) {
+		unsigned caps = kinds[i]->capabilities;
+
+		printf("%-20s %-5s %-6s %-7s %-8s %s\n", kinds[i]->name,
+		       caps & PROVIDER_CAN_LIST ? "yes" : "no",
+		       caps & PROVIDER_CAN_MKDIR ? "yes" : "no",
+		       caps & PROVIDER_CAN_EXPORT ? "yes" : "no",
+		       caps & PROVIDER_CAN_READ ? "yes" : "no", kinds[i]->summary);
+	}
+}
+
+static void report_open_failure(const struct dbb_error *err)
+{
+	fprintf(stderr, "dbbackupfs: %s\n", err->message);
+	if (err->remedy[0])
+		fprintf(stderr, "dbbackupfs: remedy: %s\n", err->remedy);
+}
+
+static void on_sighup(int signal_number)
+{
+	worker_signal_drop_caches();
+}
+
+/* libfuse's handlers end the session on SIGHUP; here it drops caches. */
+static int install_sighup(void)
+{
+	struct sigaction action;
+
+	memset(&action, 0, sizeof(action));
+	action.sa_handler = on_sighup;
+	sigemptyset(&action.sa_mask);
+	action.sa_flags = SA_RESTART;
+	return sigaction(SIGHUP, &action, NULL);
+}
+
+static int run_loop(struct fuse_session *session, const struct fuse_cmdline_opts *cmdline)
+{
+	struct fuse_loop_config *loop;
+	int result;
+
+	if (cmdline->singlethread)
+		return fuse_session_loop(session);
+	loop = fuse_loop_cfg_create();
+	if (!loop)
+		return -ENOMEM;
+	fuse_loop_cfg_set_clone_fd(loop, (unsigned)cmdline->clone_fd);
+	fuse_loop_cfg_set_idle_threads(loop, cmdline->max_idle_threads);
+	/* fuse_parse_cmdline leaves UINT_MAX when -o max_threads is absent. */
+	if (cmdline->max_threads && cmdline->max_threads <= 100000)
+		fuse_loop_cfg_set_max_threads(loop, cmdline->max_threads);
+	result = fuse_session_loop_mt(session, loop);
+	fuse_loop_cfg_destroy(loop);
+	return result;
+}
+
+int main(int argc, char *argv[])
+{
+	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
+	struct options options = { 0 };
+	struct fuse_cmdline_opts cmdline = { 0 };
+	struct fs fs = { 0 };
+	struct dbb_error err;
+	const char *config_path;
+	int status = 1;
+
+	if (fuse_opt_parse(&args, &options, option_spec, NULL) < 0 ||
+	    fuse_parse_cmdline(&args, &cmdline) != 0)
+		goto out_args;
+	if (cmdline.show_help) {
+		usage(argv[0]);
+		fuse_cmdline_help();
+		fuse_lowlevel_help();
+		status = 0;
+		goto out_args;
+	}
+	if (cmdline.show_version) {
+		printf("dbbackupfs %s\n", DBB_VERSION);
+		fuse_lowlevel_version();
+		status = 0;
+		goto out_args;
+	}
+	if (options.list_providers) {
+		list_providers();
+		status = 0;
+		goto out_args;
+	}
+	if (!cmdline.mountpoint) {
+		fprintf(stderr, "usage: %s [options] MOUNTPOINT (see --help)\n", argv[0]);
+		goto out_args;
+	}
+	config_path = options.config ? options.config : config_default_path();
+	if (!config_path) {
+		fprintf(stderr, "dbbackupfs: no configuration: give -o config=FILE\n");
+		goto out_args;
+	}
+
+	log_init(cmdline.foreground, cmdline.debug);
+	if (http_global_init() < 0)
+		goto out_args;
+	dbb_error_clear(&err);
+	if (catalog_open(config_path, &fs.catalog, &err) < 0) {
+		report_open_failure(&err);
+		goto out_http;
+	}
+	fs.inodes = inodes_new();
+	fs.uid = getuid();
+	fs.gid = getgid();
+	fs.mount_time = time(NULL);
+	if (!fs.inodes)
+		goto out_catalog;
+
+	/* fuse.dbbackupfs in mount(8); the kernel checks mode bits. */
+	if (fuse_opt_add_arg(&args, "-osubtype=dbbackupfs,fsname=dbbackupfs,"
+			     "default_permissions,max_read=1048576") < 0)
+		goto out_inodes;
+	fs.session = fuse_session_new(&args, &fs_operations, sizeof(fs_operations), &fs);
+	if (!fs.session)
+		goto out_inodes;
+	if (fuse_set_signal_handlers(fs.session) != 0 || install_sighup() != 0)
+		goto out_session;
+	if (fuse_session_mount(fs.session, cmdline.mountpoint) != 0)
+		goto out_signals;
+	if (fuse_daemonize(cmdline.foreground) != 0)
+		goto out_unmount;
+	fs.worker = worker_start(&fs);
+	if (!fs.worker)
+		goto out_unmount;
+	log_msg(LOG_LEVEL_INFO, "mounted %s with %zu profile(s) from %s",
+		cmdline.mountpoint, fs.catalog->profile_count, fs.catalog->config->path);
+
+	status = run_loop(fs.session, &cmdline) ? 1 : 0;
+
+	worker_stop(fs.worker);
+out_unmount:
+	fuse_session_unmount(fs.session);
+out_signals:
+	fuse_remove_signal_handlers(fs.session);
+out_session:
+	fuse_session_destroy(fs.session);
+out_inodes:
+	inodes_free(fs.inodes);
+out_catalog:
+	catalog_close(fs.catalog);
+out_http:
+	http_global_cleanup();
+out_args:
+	free(cmdline.mountpoint);
+	free(options.config);
+	fuse_opt_free_args(&args);
+	return status;
+}
