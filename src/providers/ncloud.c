@@ -409,7 +409,7 @@ static int list_all_pages(struct profile *p, const char *action, const char *lis
 	snprintf(page_size, sizeof(page_size), "%lu", state->page_size);
 	for (unsigned long page = 0;; page++) {
 		struct query q = *base;
-		json_t *answer, *items;
+		json_t *answer = NULL, *items;
 		size_t index, page_length;
 		json_t *item;
 		int result = 0;

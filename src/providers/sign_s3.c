@@ -26,6 +26,12 @@ struct canonical {
 
 /* ---- input checks -------------------------------------------------------- */
 
+static bool is_lower_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
+}
+
+/* Also bounds the length, so that it fits s3_signature.content_sha256. */
 static bool is_payload_hash(const char *s)
 {
 	size_t i;
@@ -35,7 +41,7 @@ static bool is_payload_hash(const char *s)
 	if (!strcmp(s, S3_UNSIGNED_PAYLOAD))
 		return true;
 	for (i = 0; s[i]; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (s[i] >= 'a' && s[i] <= 'f')))
+		if (!is_lower_hex(s[i]))
 			return false;
 	return i == 2 * CRYPTO_SHA256_LEN;
 }
@@ -204,9 +210,7 @@ static void add_canonical_headers(struct crypto_text *text,
 	size_t i;
 
 	for (i = 0; i < count; i++) {
-		bool repeat = i && !strcmp(headers[i - 1].name, headers[i].name);
-
-		if (repeat) {
+		if (i && !strcmp(headers[i - 1].name, headers[i].name)) {
 			crypto_text_add_char(text, ',');
 		} else {
 			if (i)

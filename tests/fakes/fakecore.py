@@ -190,7 +190,7 @@ class FaultRule:
     """One injection rule.  Deterministic: `every: N` fires on the Nth, 2Nth... matching
     request (counted per rule); `count: K` fires on the next K matching requests."""
 
-    def __init__(self, spec, allowed_fields):
+    def __init__(self, spec):
         self.spec = dict(spec)
         self.kind = spec["kind"]
         self.action = spec.get("action", "*")
@@ -198,7 +198,6 @@ class FaultRule:
         self.remaining = spec.get("count")
         self.matched = 0
         self.fired = 0
-        self.allowed_fields = allowed_fields
 
     def get(self, key, default=None):
         return self.spec.get(key, default)
@@ -249,7 +248,7 @@ def validate_fault_spec(spec, fields_by_kind):
             raise ControlError("%s must be an integer >= 1" % key)
     if kind == "status":
         status = spec.get("status")
-        if not isinstance(status, int) or not 100 <= status <= 599:
+        if not isinstance(status, int) or isinstance(status, bool) or not 100 <= status <= 599:
             raise ControlError("status rule needs an integer status 100..599")
     if kind in ("delay", "stall"):
         seconds = spec.get("seconds")
@@ -269,7 +268,7 @@ class FaultBook:
             raise ControlError('expected {"rules": [...]}')
         for spec in specs:
             validate_fault_spec(spec, self.fields_by_kind)
-        self.rules = [FaultRule(spec, self.fields_by_kind[spec["kind"]]) for spec in specs]
+        self.rules = [FaultRule(spec) for spec in specs]
 
     def clear(self):
         self.rules = []

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Builds dbbackupfs with AddressSanitizer and UndefinedBehaviorSanitizer and
+# runs every test: the C unit tests (ctest), the emulators' self-tests, and
+# the integration tests that mount the real binary against the emulators.
+# Installs what is missing first. Usage: scripts/test.sh [pytest args...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/deps.sh
+
+build=build-asan
+echo "==> building ($build: ASan + UBSan)"
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug -DDBB_SANITIZE=ON >/dev/null
+cmake --build "$build" -j"$(nproc)"
+
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:strict_string_checks=1"
+export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1"
+
+echo "==> unit tests"
+(cd "$build" && ctest --output-on-failure)
+
+echo "==> emulator self-tests and integration tests"
+export DBB_BINARY="$PWD/$build/dbbackupfs"
+status=0
+/usr/bin/python3 -m pytest -q -p no:cacheprovider tests/fakes tests/integration "$@" || status=$?
+
+if grep -q ' fuse\.dbbackupfs ' /proc/self/mounts; then
+	echo "a dbbackupfs mount was left behind:" >&2
+	grep ' fuse\.dbbackupfs ' /proc/self/mounts >&2
+	status=1
+fi
+exit $status
