@@ -175,8 +175,9 @@ int catalog_open(const char *config_path, struct catalog **out,
 		goto fail;
 	}
 	cat->cache = cache_new();
+	cat->exports = exports_new();
 	cat->profiles = calloc(cat->config->count, sizeof(*cat->profiles));
-	if (!cat->cache || !cat->profiles) {
+	if (!cat->cache || !cat->exports || !cat->profiles) {
 		dbb_error_set(err, ENOMEM, "out of memory");
 		goto fail;
 	}
@@ -201,6 +202,7 @@ void catalog_close(struct catalog *cat)
 		close_profile(&cat->profiles[i]);
 	free(cat->profiles);
 	cache_free(cat->cache);
+	exports_free(cat->exports);
 	config_free(cat->config);
 	free(cat);
 }

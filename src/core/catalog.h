@@ -12,6 +12,7 @@
 
 #include "core/cache.h"
 #include "core/config.h"
+#include "core/exports.h"
 #include "core/listing.h"
 #include "providers/provider.h"
 
@@ -20,6 +21,7 @@ struct catalog {
 	struct profile *profiles;
 	size_t profile_count;
 	struct cache *cache;
+	struct exports *exports;     /* exports asked for through this mount */
 };
 
 /* Names the tree uses itself inside an instance directory. */

@@ -18,6 +18,7 @@ enum node_kind {
 	NODE_BACKUP,
 	NODE_EXPORT_DIR,     /* <instance>/.export */
 	NODE_CONTROL,        /* <instance>/.export/<backup> */
+	NODE_MADE,           /* what mkdir answered; see fs_mkdir */
 };
 
 struct node {

@@ -6,6 +6,7 @@
  * unmount; cleanup labels in reverse order.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -98,8 +99,9 @@ static int run_loop(struct fuse_session *session, const struct fuse_cmdline_opts
 	if (!loop)
 		return -ENOMEM;
 	fuse_loop_cfg_set_clone_fd(loop, (unsigned)cmdline->clone_fd);
-	fuse_loop_cfg_set_idle_threads(loop, cmdline->max_idle_threads);
-	/* fuse_parse_cmdline leaves UINT_MAX when -o max_threads is absent. */
+	/* fuse_parse_cmdline leaves UINT_MAX for options not given. */
+	if (cmdline->max_idle_threads != UINT_MAX)
+		fuse_loop_cfg_set_idle_threads(loop, cmdline->max_idle_threads);
 	if (cmdline->max_threads && cmdline->max_threads <= 100000)
 		fuse_loop_cfg_set_max_threads(loop, cmdline->max_threads);
 	result = fuse_session_loop_mt(session, loop);

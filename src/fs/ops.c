@@ -13,6 +13,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "core/actions.h"
 #include "core/log.h"
 #include "core/names.h"
 #include "core/xattrs.h"
@@ -21,124 +22,6 @@
 
 /* The root and profile directories change only with the configuration. */
 #define STATIC_TIMEOUT 3600.0
-
-static struct fs *fs_of(fuse_req_t req)
-{
-	return fuse_req_userdata(req);
-}
-
-static struct node *node_of(fuse_req_t req, fuse_ino_t ino)
-{
-	return inodes_find(fs_of(req)->inodes, ino);
-}
-
-static struct profile *profile_of(struct fs *fs, const struct node *n)
-{
-	return &fs->catalog->profiles[n->profile];
-}
-
-/* "/profile/instance/backup", for log lines. */
-static void node_path(struct fs *fs, const struct node *n, char *out, size_t size)
-{
-	const struct node *chain[8];
-	size_t depth = 0, used = 0;
-
-	for (; n && n->ino != FUSE_ROOT_ID && depth < 8; n = inodes_find(fs->inodes, n->parent))
-		chain[depth++] = n;
-	out[0] = '\0';
-	if (!depth)
-		snprintf(out, size, "/");
-	while (depth-- > 0 && used < size)
-		used += (size_t)snprintf(out + used, size - used, "/%s", chain[depth]->name);
-}
-
-static void reply_failure(fuse_req_t req, const char *operation,
-			  const struct node *n, const char *child,
-			  const struct dbb_error *err)
-{
-	struct fs *fs = fs_of(req);
-	char path[1024];
-
-	node_path(fs, n, path, sizeof(path));
-	if (child) {
-		size_t used = strlen(path);
-
-		snprintf(path + used, sizeof(path) - used, "%s%s",
-			 strcmp(path, "/") ? "/" : "", child);
-	}
-	log_failure(operation, path, n && n->kind != NODE_ROOT ?
-		    profile_of(fs, n)->name : NULL, err);
-	fuse_reply_err(req, err->errnum ? err->errnum : EIO);
-}
-
-static void refuse(fuse_req_t req, const char *operation, const struct node *n,
-		   const char *child, int errnum, const char *why)
-{
-	struct dbb_error err;
-
-	dbb_error_clear(&err);
-	dbb_error_set(&err, errnum, "%s", why);
-	reply_failure(req, operation, n, child, &err);
-}
-
-/* ---- resolving nodes to records ---------------------------------------- */
-
-/* The records behind a node, with the references that keep them alive. */
-struct resolved {
-	struct profile *profile;
-	struct listing *instances;
-	struct listing *backups;
-	const struct entry *instance;
-	const struct entry *backup;
-};
-
-static void resolved_release(struct resolved *r)
-{
-	listing_unref(r->instances);
-	listing_unref(r->backups);
-	memset(r, 0, sizeof(*r));
-}
-
-static const char *instance_id_of(struct fs *fs, const struct node *n)
-{
-	while (n && n->kind != NODE_INSTANCE)
-		n = inodes_find(fs->inodes, n->parent);
-	return n ? n->id : NULL;
-}
-
-static int resolve_instance(struct fs *fs, const struct node *n, struct resolved *r,
-			    struct dbb_error *err)
-{
-	const char *id = instance_id_of(fs, n);
-
-	r->profile = profile_of(fs, n);
-	if (catalog_instances(fs->catalog, r->profile, &r->instances, err) < 0)
-		return -err->errnum;
-	r->instance = listing_find_id(r->instances, id);
-	if (!r->instance)
-		return dbb_error_set(err, ENOENT, "instance %s is gone", id);
-	return 0;
-}
-
-static int resolve_backups(struct fs *fs, const struct node *n, struct resolved *r,
-			   struct dbb_error *err)
-{
-	if (resolve_instance(fs, n, r, err) < 0)
-		return -err->errnum;
-	return catalog_backups(fs->catalog, r->profile, entry_text(r->instance, ENTRY_ID),
-			       &r->backups, err);
-}
-
-static int resolve_backup(struct fs *fs, const struct node *n, struct resolved *r,
-			  struct dbb_error *err)
-{
-	if (resolve_backups(fs, n, r, err) < 0)
-		return -err->errnum;
-	r->backup = listing_find_id(r->backups, n->id);
-	if (!r->backup)
-		return dbb_error_set(err, ENOENT, "backup %s is gone", n->id);
-	return 0;
-}
 
 /* ---- attributes ------------------------------------------------------- */
 
@@ -208,6 +91,10 @@ static int node_attributes(struct fs *fs, const struct node *n, struct stat *st,
 	case NODE_ROOT:
 	case NODE_PROFILE:
 		fill_common(fs, n->ino, S_IFDIR | 0555, fs->mount_time, st);
+		break;
+	case NODE_MADE:
+		fill_common(fs, n->ino, S_IFDIR | 0555, fs->mount_time, st);
+		*timeout = 0;
 		break;
 	case NODE_STATS:
 		fill_common(fs, n->ino, S_IFREG | 0444, time(NULL), st);
@@ -624,8 +511,14 @@ static int node_xattrs(struct fs *fs, const struct node *n, struct xattr_list *x
 			xattrs_for_instance(x, r.instance);
 		break;
 	case NODE_BACKUP:
-		if ((result = resolve_backup(fs, n, &r, err)) == 0)
-			xattrs_for_backup(x, r.backup, r.instance, NULL);
+		if ((result = resolve_backup(fs, n, &r, err)) == 0) {
+			struct export_record record;
+
+			catalog_export_status(fs->catalog, r.profile,
+					      entry_text(r.instance, ENTRY_ID), n->id, &record);
+			xattrs_for_backup(x, r.backup, r.instance, record.destination[0] ?
+					  record.destination : NULL);
+		}
 		break;
 	default:
 		break;
@@ -705,75 +598,28 @@ static void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size)
 	xattr_list_destroy(&x);
 }
 
-/* ---- files ------------------------------------------------------------ */
-
-struct text_file {
-	char *text;
-	size_t length;
-};
-
-static void open_stats(fuse_req_t req, struct fs *fs, struct fuse_file_info *fi)
-{
-	struct text_file *f = calloc(1, sizeof(*f));
-
-	if (!f || !(f->text = catalog_stats_json(fs->catalog))) {
-		free(f);
-		fuse_reply_err(req, ENOMEM);
-		return;
-	}
-	f->length = strlen(f->text);
-	fi->fh = (uintptr_t)f;
-	/* A snapshot per open; the size changes between opens. */
-	fi->direct_io = 1;
-	fuse_reply_open(req, fi);
-}
-
-/* Reading a backup's bytes needs the content reader; until a provider can
- * serve them, say why and what would help. */
-static void open_backup(fuse_req_t req, struct fs *fs, struct node *n,
-			struct fuse_file_info *fi)
-{
-	struct resolved r = { 0 };
-	struct dbb_error err;
-
-	dbb_error_clear(&err);
-	if (resolve_backup(fs, n, &r, &err) < 0) {
-		resolved_release(&r);
-		reply_failure(req, "open", n, NULL, &err);
-		return;
-	}
-	if (r.backup->readable == ENTRY_READABLE_AFTER_EXPORT) {
-		dbb_error_set(&err, ENODATA, "the contents of this backup are not readable "
-			      "through the mount until it is exported");
-		dbb_error_set_remedy(&err, "export it: echo BUCKET > %s/%s/.export/%s",
-				     r.profile->name, entry_text(r.instance, ENTRY_NAME),
-				     r.backup->file_name);
-	} else {
-		dbb_error_set(&err, ENODATA, "%s offers no way to read a backup's contents",
-			      r.profile->kind->summary);
-	}
-	resolved_release(&r);
-	reply_failure(req, "open", n, NULL, &err);
-}
-
 static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct node *n = node_of(req, ino);
+	bool writing = (fi->flags & O_ACCMODE) != O_RDONLY;
 
 	if (!n) {
 		fuse_reply_err(req, ENOENT);
 		return;
 	}
-	if ((fi->flags & O_ACCMODE) != O_RDONLY) {
+	if (writing && n->kind != NODE_CONTROL) {
 		refuse(req, "open for writing", n, NULL, EPERM, "backups are read-only");
 		return;
 	}
 	switch (n->kind) {
 	case NODE_STATS:
-		open_stats(req, fs_of(req), fi);
+		stats_file_open(req, fs_of(req), fi);
 		return;
 	case NODE_BACKUP:
-		open_backup(req, fs_of(req), n, fi);
+		backup_file_open(req, fs_of(req), n, fi);
+		return;
+	case NODE_CONTROL:
+		control_file_open(req, fs_of(req), n, fi);
 		return;
 	default:
 		fuse_reply_err(req, EISDIR);
@@ -783,26 +629,51 @@ static void fs_open(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 static void fs_read(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset,
 		    struct fuse_file_info *fi)
 {
-	struct text_file *f = (struct text_file *)(uintptr_t)fi->fh;
+	struct node *n = node_of(req, ino);
 
-	if (!f || offset < 0 || (size_t)offset >= f->length) {
-		fuse_reply_buf(req, NULL, 0);
+	switch (n ? n->kind : NODE_ROOT) {
+	case NODE_STATS:
+		stats_file_read(req, size, offset, fi);
 		return;
+	case NODE_BACKUP:
+		backup_file_read(req, fs_of(req), n, size, offset, fi);
+		return;
+	case NODE_CONTROL:
+		control_file_read(req, fs_of(req), n, size, offset, fi);
+		return;
+	default:
+		fuse_reply_err(req, EIO);
 	}
-	if (size > f->length - (size_t)offset)
-		size = f->length - (size_t)offset;
-	fuse_reply_buf(req, f->text + offset, size);
+}
+
+static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
+		     off_t off, struct fuse_file_info *fi)
+{
+	struct node *n = node_of(req, ino);
+
+	if (n && n->kind == NODE_CONTROL)
+		control_file_write(req, fs_of(req), n, buf, size, fi);
+	else
+		refuse(req, "write", n, NULL, EPERM, "backups are read-only");
 }
 
 static void fs_release(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
-	struct text_file *f = (struct text_file *)(uintptr_t)fi->fh;
+	struct node *n = node_of(req, ino);
 
-	if (f) {
-		free(f->text);
-		free(f);
+	switch (n ? n->kind : NODE_ROOT) {
+	case NODE_STATS:
+		stats_file_release(req, fi);
+		return;
+	case NODE_BACKUP:
+		backup_file_release(req, fs_of(req), n, fi);
+		return;
+	case NODE_CONTROL:
+		control_file_release(req, fi);
+		return;
+	default:
+		fuse_reply_err(req, 0);
 	}
-	fuse_reply_err(req, 0);
 }
 
 static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
@@ -818,16 +689,50 @@ static void fs_statfs(fuse_req_t req, fuse_ino_t ino)
 
 /* ---- refused operations (DESIGN section 4) ----------------------------- */
 
+/* mkdir asks for a manual backup named `name`. The kernel wants a
+ * directory in answer, but the backup is a file: answer with a directory
+ * of its own inode (never the backup's, whose type must not change) that
+ * expires at once, so that the next lookup asks again and finds the file
+ * in the refreshed listing. */
 static void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode)
 {
-	struct node *n = node_of(req, parent);
+	struct fs *fs = fs_of(req);
+	struct node *n = node_of(req, parent), *made;
+	struct fuse_entry_param e;
+	struct dbb_error err;
+	char provider_name[NAMES_BUFFER * 3];
 
 	if (!n || n->kind != NODE_INSTANCE) {
 		refuse(req, "mkdir", n, name, EPERM,
 		       "backups can be made only inside an instance directory");
 		return;
 	}
-	refuse(req, "mkdir", n, name, EPERM, "this provider has no API to make a backup");
+	if (strlen(name) >= sizeof(provider_name) || names_unescape(name, provider_name) < 0) {
+		refuse(req, "mkdir", n, name, EINVAL, "not a backup name");
+		return;
+	}
+	dbb_error_clear(&err);
+	if (catalog_create_backup(fs->catalog, profile_of(fs, n), n->id, provider_name,
+				  &err) < 0) {
+		if (err.errnum == EPERM)
+			dbb_error_set_remedy(&err, "make backups in the provider's console");
+		reply_failure(req, "mkdir", n, name, &err);
+		return;
+	}
+	log_msg(LOG_LEVEL_INFO, "mkdir: backup %s of %s/%s requested", provider_name,
+		profile_of(fs, n)->name, n->name);
+	made = inodes_get(fs->inodes, n->ino, NODE_MADE, n->profile, name, name);
+	if (!made) {
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	memset(&e, 0, sizeof(e));
+	fill_common(fs, made->ino, S_IFDIR | 0555, time(NULL), &e.attr);
+	e.ino = made->ino;
+	e.attr_timeout = e.entry_timeout = 0;
+	/* The directory's listing changed: tell the kernel, from the worker. */
+	worker_invalidate_inode(fs->worker, n->ino);
+	fuse_reply_entry(req, &e);
 }
 
 static void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name,
@@ -875,7 +780,23 @@ static void fs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent,
 static void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr,
 		       int to_set, struct fuse_file_info *fi)
 {
-	refuse(req, "setattr", node_of(req, ino), NULL, EPERM,
+	struct node *n = node_of(req, ino);
+	struct dbb_error err;
+	struct stat st;
+	double timeout;
+
+	/* Truncating a control file (the shell's >) is allowed and does
+	 * nothing: the next write is the command. */
+	if (n && n->kind == NODE_CONTROL && to_set == FUSE_SET_ATTR_SIZE &&
+	    attr->st_size == 0) {
+		dbb_error_clear(&err);
+		if (node_attributes(fs_of(req), n, &st, &timeout, &err) < 0)
+			reply_failure(req, "truncate", n, NULL, &err);
+		else
+			fuse_reply_attr(req, &st, timeout);
+		return;
+	}
+	refuse(req, "setattr", n, NULL, EPERM,
 	       "modes, owners, times and sizes are the provider's");
 }
 
@@ -889,12 +810,6 @@ static void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name)
 {
 	refuse(req, "removexattr", node_of(req, ino), NULL, EPERM,
 	       "attributes are the provider's");
-}
-
-static void fs_write(fuse_req_t req, fuse_ino_t ino, const char *buf, size_t size,
-		     off_t off, struct fuse_file_info *fi)
-{
-	refuse(req, "write", node_of(req, ino), NULL, EPERM, "backups are read-only");
 }
 
 static void fs_init(void *userdata, struct fuse_conn_info *conn)

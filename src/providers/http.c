@@ -382,6 +382,14 @@ static void configure_handle(struct http_client *client, CURL *handle,
 		curl_easy_setopt(handle, CURLOPT_CAINFO, s->ca_file);
 		curl_easy_setopt(handle, CURLOPT_CAPATH, "/etc/ssl/certs");
 	}
+	if (!req->idempotent) {
+		/* libcurl silently sends a request again when a reused
+		 * connection turns out dead before any answer; for a request
+		 * that changes state that would be a duplicate. A fresh
+		 * connection is never replayed. */
+		curl_easy_setopt(handle, CURLOPT_FRESH_CONNECT, 1L);
+		curl_easy_setopt(handle, CURLOPT_FORBID_REUSE, 1L);
+	}
 	if (!strcmp(req->method, "GET")) {
 		curl_easy_setopt(handle, CURLOPT_HTTPGET, 1L);
 	} else if (!strcmp(req->method, "HEAD")) {

@@ -39,6 +39,7 @@ struct ncloud_flavor {
 	const char *backup_list_action;
 	const char *backup_list_key;
 	bool backups_paged;
+	bool export_takes_folder;         /* folderPath is documented */
 };
 
 static const struct ncloud_flavor flavor_postgresql = {
@@ -53,6 +54,7 @@ static const struct ncloud_flavor flavor_postgresql = {
 	.backup_list_action = "getCloudPostgresqlBackupDetailList",
 	.backup_list_key = "cloudPostgresqlBackupDetailList",
 	.backups_paged = true,
+	.export_takes_folder = true,      /* release note 2026-09-17 */
 };
 
 static const struct ncloud_flavor flavor_mysql_vpc = {
@@ -67,6 +69,7 @@ static const struct ncloud_flavor flavor_mysql_vpc = {
 	.backup_list_action = "getCloudMysqlBackupDetailList",
 	.backup_list_key = "cloudMysqlBackupDetailList",
 	.backups_paged = true,
+	.export_takes_folder = true,
 };
 
 static const struct ncloud_flavor flavor_mysql_classic = {
@@ -91,6 +94,7 @@ struct ncloud_state {
 	char *region_value;       /* regionCode or regionNo; NULL: omitted */
 	bool json;                /* response_format=json */
 	unsigned long page_size;
+	char *export_folder;      /* may hold "{instance}" */
 };
 
 
@@ -248,8 +252,8 @@ static void explain_failure(const struct profile *p, const struct http_response 
 
 /* One GET of `action` with `query`; on success *answer is the parsed
  * "<action>Response" object's document (new reference). */
-static int ncloud_get(struct profile *p, const char *action, const struct query *q,
-		      json_t **answer, struct dbb_error *err)
+static int ncloud_call(struct profile *p, const char *action, const struct query *q,
+		       bool idempotent, json_t **answer, struct dbb_error *err)
 {
 	struct ncloud_state *state = p->provider_state;
 	struct call call = { .action = action };
@@ -267,7 +271,7 @@ static int ncloud_get(struct profile *p, const char *action, const struct query 
 		.method = "GET",
 		.url = url,
 		.target = target,
-		.idempotent = true,
+		.idempotent = idempotent,
 		.sign = sign_request,
 		.sign_context = state,
 		.accept = accept_answer,
@@ -419,7 +423,7 @@ static int list_all_pages(struct profile *p, const char *action, const char *lis
 			query_add(&q, "pageNo", page_number);
 			query_add(&q, "pageSize", page_size);
 		}
-		if ((result = ncloud_get(p, action, &q, &answer, err)) < 0)
+		if ((result = ncloud_call(p, action, &q, true, &answer, err)) < 0)
 			return result;
 		items = doc_list(json_object_get(answer, wrapper), list_key);
 		if (!items) {
@@ -469,6 +473,74 @@ static int ncloud_list_backups(struct profile *p, const struct entry *instance,
 			      f->backups_paged, add_backup, instance, out, err);
 }
 
+/* ---- export ----------------------------------------------------------- */
+
+/* NAVER Object Storage bucket names: 3 to 63 characters, lower-case
+ * letters, digits and hyphens, starting and ending with a letter or digit. */
+static int ncloud_check_bucket_name(struct profile *p, const char *bucket,
+				    struct dbb_error *err)
+{
+	size_t length = strlen(bucket);
+
+	for (size_t i = 0; i < length; i++) {
+		char c = bucket[i];
+		bool alphanumeric = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
+
+		if (!alphanumeric && !(c == '-' && i > 0 && i + 1 < length))
+			goto invalid;
+	}
+	if (length >= 3 && length <= 63)
+		return 0;
+invalid:
+	dbb_error_set(err, EINVAL, "'%s' is not a bucket name", bucket);
+	dbb_error_set_remedy(err, "bucket names are 3 to 63 lower-case letters, digits "
+			     "and hyphens, starting and ending with a letter or digit");
+	return -EINVAL;
+}
+
+/* export_folder with {instance} replaced by the instance's name. */
+static void export_folder_for(const struct ncloud_state *state, const struct entry *instance,
+			      char *out, size_t size)
+{
+	const char *hole = strstr(state->export_folder, "{instance}");
+
+	if (!hole)
+		snprintf(out, size, "%s", state->export_folder);
+	else
+		snprintf(out, size, "%.*s%s%s", (int)(hole - state->export_folder),
+			 state->export_folder, entry_text(instance, ENTRY_NAME),
+			 hole + strlen("{instance}"));
+}
+
+/* exportBackupToObjectStorage: sent once. It changes state, so it is never
+ * repeated after it may have reached the gateway (http.h), and a dropped
+ * connection is an error to report, not a reason to try again. */
+static int ncloud_export_backup(struct profile *p, const struct entry *instance,
+				const struct entry *backup, const char *bucket,
+				struct export_result *out, struct dbb_error *err)
+{
+	const struct ncloud_state *state = p->provider_state;
+	const struct ncloud_flavor *f = state->flavor;
+	const char *action = "exportBackupToObjectStorage";
+	struct query q;
+	json_t *answer;
+
+	query_start(&q, state);
+	query_add(&q, "fileName", entry_text(backup, ENTRY_ID));
+	query_add(&q, "bucketName", bucket);
+	query_add(&q, f->instance_number_field, entry_text(instance, ENTRY_ID));
+	if (f->export_takes_folder) {
+		export_folder_for(state, instance, out->folder, sizeof(out->folder));
+		query_add(&q, "folderPath", out->folder);
+	}
+	if (ncloud_call(p, action, &q, false, &answer, err) < 0)
+		return -err->errnum;
+	json_decref(answer);
+	snprintf(out->destination, sizeof(out->destination), "%s/%s", bucket, out->folder);
+	out->done = false;   /* NAVER copies in the background */
+	return 0;
+}
+
 /* ---- set-up ----------------------------------------------------------- */
 
 static const char *const access_key_variables[] = {
@@ -498,6 +570,10 @@ static int read_format_and_paging(struct ncloud_state *state, const struct confi
 		return dbb_error_set(err, EINVAL, "%s:%d: response_format must be xml or json",
 				     c->path, config_find(s, "response_format")->line);
 	state->json = !format || !strcmp(format, "json");
+	state->export_folder = strdup(config_get(s, "export_folder") ?
+				      config_get(s, "export_folder") : "dbbackupfs/{instance}/");
+	if (!state->export_folder)
+		return dbb_error_set(err, ENOMEM, "out of memory");
 	return config_get_uint(c, s, "page_size", NCLOUD_MAX_PAGE_SIZE, 1,
 			       NCLOUD_MAX_PAGE_SIZE, &state->page_size, err);
 }
@@ -554,6 +630,7 @@ static void ncloud_fini(struct profile *p)
 	config_secret_free(&state->secret);
 	free(state->access_key);
 	free(state->region_value);
+	free(state->export_folder);
 	free(state);
 	p->provider_state = NULL;
 }
@@ -586,13 +663,15 @@ static const char *const classic_keys[] = {
 };
 
 #define NCLOUD_KIND_COMMON                                              \
-	.capabilities = PROVIDER_CAN_LIST,                              \
+	.capabilities = PROVIDER_CAN_LIST | PROVIDER_CAN_EXPORT,        \
 	.default_endpoint = "https://ncloud.apigw.ntruss.com",          \
 	.default_region = "KR",                                         \
 	.request_id_header = "x-ncp-request-id",                        \
 	.fini = ncloud_fini,                                            \
 	.list_instances = ncloud_list_instances,                        \
-	.list_backups = ncloud_list_backups
+	.list_backups = ncloud_list_backups,                            \
+	.check_bucket_name = ncloud_check_bucket_name,                  \
+	.export_backup = ncloud_export_backup
 
 const struct provider_kind ncloud_postgresql_kind = {
 	.name = "ncloud-postgresql",

@@ -51,10 +51,26 @@ struct profile {
 	void *provider_state;
 };
 
-/* Where an export went, for the control file and user.backup.exported_to. */
+/* What an accepted export said, for the control file and
+ * user.backup.exported_to. */
 struct export_result {
+	char folder[256];                  /* where in the bucket, "" if none */
 	char destination[512];             /* bucket/folder, or a URL */
+	char result[512];                  /* URL or object key once known */
+	bool done;                         /* finished, not only accepted */
 };
+
+/* How to fetch a backup's bytes: ranged GETs of url. */
+struct content_source {
+	char *url;                         /* owned */
+	struct http_headers headers;       /* sent with every GET */
+	int64_t expires_at;                /* epoch seconds; 0: never */
+	int64_t size;                      /* exact bytes if known, else -1 */
+	http_sign_fn sign;                 /* signs each GET (S3), or NULL */
+	void *sign_context;                /* lives as long as the profile */
+};
+
+void content_source_destroy(struct content_source *source);
 
 struct provider_kind {
 	const char *name;                  /* type= in the config */
@@ -87,6 +103,11 @@ struct provider_kind {
 	int (*export_backup)(struct profile *p, const struct entry *instance,
 			     const struct entry *backup, const char *bucket,
 			     struct export_result *out, struct dbb_error *err);
+	/* Where a readable backup's bytes are; ENODATA with err explaining
+	 * why (and the remedy) when they cannot be read now. */
+	int (*open_content)(struct profile *p, const struct entry *instance,
+			    const struct entry *backup, struct content_source *out,
+			    struct dbb_error *err);
 };
 
 const struct provider_kind *provider_find(const char *name);

@@ -1,0 +1,51 @@
+/*
+ * stats_file.c: MOUNT/.stats, a JSON snapshot taken at open.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "fs/fs.h"
+
+struct stats_snapshot {
+	char *text;
+	size_t length;
+};
+
+void stats_file_open(fuse_req_t req, struct fs *fs, struct fuse_file_info *fi)
+{
+	struct stats_snapshot *s = calloc(1, sizeof(*s));
+
+	if (!s || !(s->text = catalog_stats_json(fs->catalog))) {
+		free(s);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	s->length = strlen(s->text);
+	fi->fh = (uintptr_t)s;
+	/* A snapshot per open; the size changes between opens. */
+	fi->direct_io = 1;
+	fuse_reply_open(req, fi);
+}
+
+void stats_file_read(fuse_req_t req, size_t size, off_t offset, struct fuse_file_info *fi)
+{
+	struct stats_snapshot *s = (struct stats_snapshot *)(uintptr_t)fi->fh;
+
+	if (offset < 0 || (size_t)offset >= s->length) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	if (size > s->length - (size_t)offset)
+		size = s->length - (size_t)offset;
+	fuse_reply_buf(req, s->text + offset, size);
+}
+
+void stats_file_release(fuse_req_t req, struct fuse_file_info *fi)
+{
+	struct stats_snapshot *s = (struct stats_snapshot *)(uintptr_t)fi->fh;
+
+	free(s->text);
+	free(s);
+	fuse_reply_err(req, 0);
+}
