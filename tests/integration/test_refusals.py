@@ -14,7 +14,7 @@ def tree(ncloud, mount_factory):
     m.expect(r"^dbbackupfs: WARN (mknod|create|unlink|rmdir|rename|link|symlink|setattr|"
              r"setxattr|removexattr|mkdir|open for writing) ")
     instance = m.path("pg", "pg-orders")
-    backup = os.path.join(instance, sorted(os.listdir(instance))[0])
+    backup = os.path.join(instance, sorted(n for n in os.listdir(instance) if n != ".export")[0])
     return m, instance, backup
 
 
