@@ -32,3 +32,7 @@ dbb_install_packages() {
 }
 
 dbb_install_packages "${DBB_PACKAGES[@]}"
+
+# tests/integration/test_install.py builds the Debian package: cpack's DEB
+# generator runs dpkg-shlibdeps to fill in Depends.
+dbb_install_packages dpkg-dev

@@ -193,6 +193,9 @@ struct huawei_state {
 	char *description;        /* backup_description=, or NULL */
 	unsigned long page_size;
 	char host[256];           /* the Host header, signed */
+	/* The endpoint's own path ("" usually): it is part of the path the
+	 * server sees, so it is signed too (a proxy routing by path). */
+	char base_path[256];
 };
 
 /* ---- signing ------------------------------------------------------------ */
@@ -433,8 +436,9 @@ struct huawei_call {
 	bool idempotent;
 };
 
-static int build_target(const struct huawei_state *state, const struct huawei_call *c,
-			char *target, size_t size)
+/* The API path and query, as appended to the endpoint. */
+static int build_resource(const struct huawei_state *state, const struct huawei_call *c,
+			  char *resource, size_t size)
 {
 	char *canonical = NULL;
 	int length;
@@ -442,7 +446,7 @@ static int build_target(const struct huawei_state *state, const struct huawei_ca
 	if (c->query && c->query->length &&
 	    huawei_canonical_query(c->query->text, &canonical) < 0)
 		return -ENOMEM;
-	length = snprintf(target, size, "%s/%s%s%s%s", state->api->prefix,
+	length = snprintf(resource, size, "%s/%s%s%s%s", state->api->prefix,
 			  state->project_id, c->suffix, canonical ? "?" : "",
 			  canonical ? canonical : "");
 	free(canonical);
@@ -468,16 +472,17 @@ static int huawei_perform(struct profile *p, const struct huawei_call *c,
 	struct http_headers headers;
 	struct http_response resp;
 	struct http_request req;
-	char target[1500], url[2100];
+	char resource[1200], target[1500], url[2100];
 	int result;
 
 	http_headers_init(&headers);
-	if (build_target(state, c, target, sizeof(target)) < 0 ||
+	if (build_resource(state, c, resource, sizeof(resource)) < 0 ||
 	    add_request_headers(state, &headers) < 0) {
 		http_headers_destroy(&headers);
 		return dbb_error_set(err, ENOMEM, "cannot build the %s request", c->operation);
 	}
-	snprintf(url, sizeof(url), "%s%s", p->settings.endpoint, target);
+	snprintf(target, sizeof(target), "%s%s", state->base_path, resource);
+	snprintf(url, sizeof(url), "%s%s", p->settings.endpoint, resource);
 	req = (struct http_request) {
 		.operation = c->operation,
 		.method = c->method,
@@ -990,27 +995,31 @@ static int adjust_default_endpoint(struct profile *p, const struct config_sectio
 	return 0;
 }
 
-/* The Host header the signature covers: the endpoint's authority, which is
- * also what is sent (curl uses a Host header given to it). */
-static int read_host(struct huawei_state *state, const struct profile *p,
-		     struct dbb_error *err)
+/* The Host header the signature covers is the endpoint's authority, which
+ * is also what is sent (curl uses a Host header given to it); the path after
+ * it is signed as part of every request's path. */
+static int read_endpoint(struct huawei_state *state, const struct profile *p,
+			 struct dbb_error *err)
 {
 	const char *start = strstr(p->settings.endpoint, "://");
-	const char *at;
+	const char *at, *path;
 	size_t length;
 
 	start = start ? start + 3 : p->settings.endpoint;
 	length = strcspn(start, "/?#");
+	path = start + length;
 	at = memchr(start, '@', length);
 	if (at) {
 		length -= (size_t)(at + 1 - start);
 		start = at + 1;
 	}
-	if (length == 0 || length >= sizeof(state->host))
-		return dbb_error_set(err, EINVAL, "[%s]: endpoint %s has no usable host",
+	if (length == 0 || length >= sizeof(state->host) || strpbrk(path, "?#") ||
+	    strlen(path) >= sizeof(state->base_path))
+		return dbb_error_set(err, EINVAL, "[%s]: endpoint %s is not a usable base URL",
 				     p->name, p->settings.endpoint);
 	memcpy(state->host, start, length);
 	state->host[length] = '\0';
+	snprintf(state->base_path, sizeof(state->base_path), "%s", path);
 	return 0;
 }
 
@@ -1030,7 +1039,7 @@ static int huawei_init_service(struct profile *p, const struct config *c,
 	    read_description(state, c, s, err) < 0 ||
 	    read_credentials(state, c, s, p->name, err) < 0 ||
 	    adjust_default_endpoint(p, s, service, err) < 0 ||
-	    read_host(state, p, err) < 0)
+	    read_endpoint(state, p, err) < 0)
 		return -err->errnum;
 	return 0;
 }

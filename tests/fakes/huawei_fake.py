@@ -460,13 +460,15 @@ def check_backup(service, instance_id, backup, ids, names):
 class Section:
     """The instances and backups of one service."""
 
-    def __init__(self, service, raw):
+    def __init__(self, service, raw, default_project):
         self.service = service
         self.instances = []       # records as served, scenario order and field order kept
         self.backups = {}         # instance id -> list of backup records
-        unknown = set(raw) - {"instances"}
+        unknown = set(raw) - {"instances", "project_id"}
         if unknown:
             raise ScenarioError("%s: unknown keys %s" % (service.kind, sorted(unknown)))
+        # Every instance of a section lives in one project; other projects are empty.
+        self.project_id = raw.get("project_id", default_project)
         for instance in raw.get("instances", []):
             self.add_instance(instance)
 
@@ -557,8 +559,10 @@ class World:
         self.app = app
         check_top_level_keys(scenario)
         self.accounts = Accounts(scenario.get("accounts"))
-        self.sections = {kind: Section(SERVICES[kind], scenario.get(kind, {}))
+        first_project = scenario["accounts"][0]["project_id"]
+        self.sections = {kind: Section(SERVICES[kind], scenario.get(kind, {}), first_project)
                          for kind in SCENARIO_KINDS}
+        self.empty = {kind: Section(SERVICES[kind], {}, None) for kind in SCENARIO_KINDS}
         self.build_seconds = scenario.get("build_seconds", 0)
         self.time_zone_offset = scenario.get("time_zone_offset", "+0800")
         # Size (in the service's unit) a finished manual backup gets, per service.
@@ -603,8 +607,12 @@ class World:
 
     # -- actions ----------------------------------------------------------------------
 
-    def list_instances(self, route, params, body):
+    def section_for(self, route):
         section = self.sections[route.service.kind]
+        return section if route.project_id == section.project_id else self.empty[section.service.kind]
+
+    def list_instances(self, route, params, body):
+        section = self.section_for(route)
         rows = [r for r in section.instances
                 if matches(r.get("id"), params.get("id")) and
                 matches(r.get("name"), params.get("name"))]
@@ -612,7 +620,7 @@ class World:
         return 200, {"instances": rows, "total_count": total}
 
     def list_backups(self, route, params, body):
-        section = self.sections[route.service.kind]
+        section = self.section_for(route)
         instance_id = params.get("instance_id")
         if route.service is RDS:
             if not instance_id:
@@ -629,7 +637,7 @@ class World:
 
     def create_backup(self, route, params, body):
         request = self.parse_create_body(body)
-        service, section = route.service, self.sections[route.service.kind]
+        service, section = route.service, self.section_for(route)
         if not isinstance(request.get("instance_id"), str) or not request["instance_id"]:
             raise parameter_error("instance_id is required.")
         instance = section.find_instance(request["instance_id"])
@@ -704,7 +712,7 @@ class World:
         state = {"accounts": self.accounts.public(), "build_seconds": self.build_seconds,
                  "time_zone_offset": self.time_zone_offset}
         for kind, section in self.sections.items():
-            state[kind] = section.to_json()
+            state[kind] = dict(section.to_json(), project_id=section.project_id)
         state["creates"] = copy.deepcopy(self.creates)
         state["building"] = sorted(self.building)
         return state

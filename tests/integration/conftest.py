@@ -36,6 +36,11 @@ PROBLEM = re.compile(r"\b(WARN|ERROR)\b")
 SIGNATURE_LIKE = re.compile(r"(?<![A-Za-z0-9+/])[A-Za-z0-9+/]{43}=")
 
 
+def pytest_configure(config):
+    config.addinivalue_line("markers", "install: builds, installs and mounts the Debian "
+                            "package (root, slow)")
+
+
 def wait_until(predicate, timeout=20.0, what="condition"):
     """Waits for a condition (not a fixed time); fails after timeout."""
     deadline = time.monotonic() + timeout
