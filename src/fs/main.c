@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/check.h"
 #include "core/log.h"
 #include "fs/fs.h"
 #include "fs/worker.h"
@@ -22,6 +23,7 @@
 struct options {
 	char *config;
 	int list_providers;
+	int check;
 	const char *nonopts[2];     /* [SOURCE] MOUNTPOINT, pointers into argv */
 	int nonopt_count;
 };
@@ -31,6 +33,7 @@ struct options {
 static const struct fuse_opt option_spec[] = {
 	OPTION("config=%s", config),
 	OPTION("--list-providers", list_providers),
+	OPTION("--check", check),
 	FUSE_OPT_END,
 };
 
@@ -65,6 +68,8 @@ static void usage(const char *program)
 	       "    -o allow_other         let other users in (needs user_allow_other\n"
 	       "                           in /etc/fuse.conf for non-root)\n"
 	       "    --list-providers       print the provider kinds and exit\n"
+	       "    --check                make one read-only call per profile, print\n"
+	       "                           one line each, exit non-zero on a failure\n"
 	       "\nSee dbbackupfs(1) and dbbackupfs.conf(5).\n\n", program);
 }
 
@@ -83,6 +88,30 @@ static void list_providers(void)
 		       caps & PROVIDER_CAN_EXPORT ? "yes" : "no",
 		       caps & PROVIDER_CAN_READ ? "yes" : "no", kinds[i]->summary);
 	}
+}
+
+/* --check: a verdict line per profile; 0 when every profile works. */
+static int check_profiles(const char *config_path)
+{
+	struct catalog *catalog;
+	struct dbb_error err;
+	char line[2048];
+	int failures = 0;
+
+	dbb_error_clear(&err);
+	if (catalog_open(config_path, &catalog, &err) < 0) {
+		fprintf(stderr, "dbbackupfs: %s\n", err.message);
+		if (err.remedy[0])
+			fprintf(stderr, "dbbackupfs: remedy: %s\n", err.remedy);
+		return 2;
+	}
+	for (size_t i = 0; i < catalog->profile_count; i++) {
+		if (catalog_check_profile(catalog, &catalog->profiles[i], line, sizeof(line)) < 0)
+			failures++;
+		printf("%s\n", line);
+	}
+	catalog_close(catalog);
+	return failures ? 1 : 0;
 }
 
 static void report_open_failure(const struct dbb_error *err)
@@ -166,6 +195,18 @@ int main(int argc, char *argv[])
 	if (options.list_providers) {
 		list_providers();
 		status = 0;
+		goto out_args;
+	}
+	if (options.check) {
+		config_path = options.config ? options.config : config_default_path();
+		log_init(true, cmdline.debug);
+		if (!config_path || http_global_init() < 0) {
+			fprintf(stderr, "dbbackupfs: no configuration: give -o config=FILE\n");
+			status = 2;
+			goto out_args;
+		}
+		status = check_profiles(config_path);
+		http_global_cleanup();
 		goto out_args;
 	}
 	if (!cmdline.mountpoint) {

@@ -579,9 +579,10 @@ static int read_format_and_paging(struct ncloud_state *state, const struct confi
 }
 
 static int read_credentials(struct ncloud_state *state, const struct config *c,
-			    const struct config_section *s, const char *profile,
+			    const struct config_section *s, struct profile *p,
 			    struct dbb_error *err)
 {
+	const char *profile = p->name;
 	const char *access_key = config_get(s, "access_key");
 
 	if (!access_key || !*access_key)
@@ -597,6 +598,8 @@ static int read_credentials(struct ncloud_state *state, const struct config *c,
 		return dbb_error_set(err, EINVAL,
 				     "%s:%d: [%s] has no secret_key or secret_key_file (nor NCLOUD_SECRET_KEY)",
 				     c->path, s->line, profile);
+	snprintf(p->credential_source, sizeof(p->credential_source), "%s",
+		 state->secret.source);
 	return state->access_key ? 0 : dbb_error_set(err, ENOMEM, "out of memory");
 }
 
@@ -618,7 +621,7 @@ static int ncloud_init_flavor(struct profile *p, const struct config *c,
 	else
 		state->region_value = strdup(p->settings.region);
 	if (read_format_and_paging(state, c, s, err) < 0 ||
-	    read_credentials(state, c, s, p->name, err) < 0)
+	    read_credentials(state, c, s, p, err) < 0)
 		return -err->errnum;
 	return 0;
 }

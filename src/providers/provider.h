@@ -49,6 +49,9 @@ struct profile {
 	struct http_client *http;
 	struct stats stats;
 	void *provider_state;
+	/* Where the secret came from ("config file", "environment ...");
+	 * never the secret. Set by the provider's init, shown by --check. */
+	char credential_source[CONFIG_SOURCE_MAX];
 };
 
 /* What an accepted export said, for the control file and
