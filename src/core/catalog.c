@@ -23,7 +23,7 @@
 static const char *const common_keys[] = {
 	"type", "endpoint", "region", "access_key", "secret_key", "secret_key_file",
 	"cache_ttl", "poll_interval", "max_stale", "timeout", "retries", "max_rps",
-	"ca_file", NULL,
+	"ca_file", "credentials", NULL,
 };
 
 static const char *const instance_reserved_names[] = {

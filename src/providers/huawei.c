@@ -501,6 +501,12 @@ static int huawei_perform(struct profile *p, const struct huawei_call *c,
 	http_headers_destroy(&headers);
 	if (result < 0) {
 		json_decref(call.answer);
+		/* A change the service said yes to, in words we could not read:
+		 * it is done, and repeating it would do it twice. */
+		if (!c->idempotent && err->http_status >= 200 && err->http_status < 300)
+			dbb_error_set_remedy(err, "the service accepted %s (HTTP %d) but its answer "
+					     "was unreadable: check in the provider's console "
+					     "before trying again", c->operation, err->http_status);
 		return result;
 	}
 	if (resp.status < 200 || resp.status >= 300 || !call.answer) {

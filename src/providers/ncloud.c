@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/credentials.h"
 #include "core/timeparse.h"
 #include "providers/crypto.h"
 #include "providers/doc.h"
@@ -578,29 +579,58 @@ static int read_format_and_paging(struct ncloud_state *state, const struct confi
 			       NCLOUD_MAX_PAGE_SIZE, &state->page_size, err);
 }
 
+/* Takes the keys read from a CLI credentials file. */
+static int adopt_file_credentials(struct ncloud_state *state, struct profile *p,
+				  struct credential_values *file, struct dbb_error *err)
+{
+	state->access_key = file->access_key;
+	state->secret.value = file->secret_key;
+	file->access_key = file->secret_key = NULL;
+	snprintf(p->credential_source, sizeof(p->credential_source), "%s", file->source);
+	credential_values_free(file);
+	return 0;
+}
+
+/* Where the keys come from, in the order NAVER's own tools look:
+ * credentials= names a section of ~/.ncloud/configure and nothing else is
+ * read; otherwise access_key and secret_key (or secret_key_file) here, then
+ * the environment, then ~/.ncloud/configure [DEFAULT]. */
 static int read_credentials(struct ncloud_state *state, const struct config *c,
 			    const struct config_section *s, struct profile *p,
 			    struct dbb_error *err)
 {
-	const char *profile = p->name;
+	const char *spec = config_get(s, "credentials");
 	const char *access_key = config_get(s, "access_key");
+	struct credential_values file;
 
+	if (spec) {
+		if (strncmp(spec, "ncloud-cli", 10) || (spec[10] && spec[10] != ':'))
+			return dbb_error_set(err, EINVAL, "%s:%d: credentials must be ncloud-cli "
+					     "or ncloud-cli:SECTION", c->path,
+					     config_find(s, "credentials")->line);
+		if (credentials_read("ncloud-cli", spec, &file, err) < 0)
+			return -err->errnum;
+		return adopt_file_credentials(state, p, &file, err);
+	}
 	if (!access_key || !*access_key)
 		access_key = first_environment_value(access_key_variables);
-	if (!access_key)
-		return dbb_error_set(err, EINVAL,
-				     "%s:%d: [%s] has no access_key (nor NCLOUD_ACCESS_KEY_ID)",
-				     c->path, s->line, profile);
-	state->access_key = strdup(access_key);
 	if (config_read_secret(c, s, "secret_key", secret_key_variables, &state->secret, err) < 0)
 		return -err->errnum;
-	if (!state->secret.value)
-		return dbb_error_set(err, EINVAL,
-				     "%s:%d: [%s] has no secret_key or secret_key_file (nor NCLOUD_SECRET_KEY)",
-				     c->path, s->line, profile);
-	snprintf(p->credential_source, sizeof(p->credential_source), "%s",
-		 state->secret.source);
-	return state->access_key ? 0 : dbb_error_set(err, ENOMEM, "out of memory");
+	if (access_key && state->secret.value) {
+		state->access_key = strdup(access_key);
+		snprintf(p->credential_source, sizeof(p->credential_source), "%s",
+			 state->secret.source);
+		return state->access_key ? 0 : dbb_error_set(err, ENOMEM, "out of memory");
+	}
+	config_secret_free(&state->secret);
+	if (credentials_read("ncloud-cli", NULL, &file, err) < 0)
+		return -err->errnum;
+	if (file.secret_key)
+		return adopt_file_credentials(state, p, &file, err);
+	dbb_error_set(err, EINVAL, "%s:%d: [%s] has no credentials", c->path, s->line, p->name);
+	dbb_error_set_remedy(err, "set access_key and secret_key_file, or NCLOUD_ACCESS_KEY_ID "
+			     "and NCLOUD_SECRET_KEY, or credentials = ncloud-cli[:SECTION]");
+	return -EINVAL;
 }
 
 static int ncloud_init_flavor(struct profile *p, const struct config *c,

@@ -73,3 +73,55 @@ def test_credentials_from_a_secret_file_and_the_environment(ncloud, tmp_path):
 def test_a_broken_configuration_exits_2(tmp_path):
     status, lines = check(tmp_path, "[pg]\ntype = no-such-kind\n")
     assert status == 2
+
+
+def without_keys(text):
+    return "\n".join(l for l in text.splitlines()
+                     if not l.startswith(("access_key", "secret_key"))) + "\n"
+
+
+def run_check(tmp_path, text, env):
+    config = tmp_path / "cli.conf"
+    config.write_text(text)
+    config.chmod(0o600)
+    return subprocess.run([BINARY, "--check", "-o", "config=%s" % config],
+                          capture_output=True, text=True, timeout=60, env=env)
+
+
+def test_ncloud_cli_configure_file(ncloud, tmp_path):
+    home = tmp_path / "home"
+    (home / ".ncloud").mkdir(parents=True)
+    configure = home / ".ncloud" / "configure"
+    configure.write_text("[DEFAULT]\nncloud_access_key_id = AKEXAMPLE0000000000\n"
+                         "ncloud_secret_access_key = %s\n"
+                         "ncloud_api_url = https://ncloud.apigw.ntruss.com\n\n"
+                         "[project]\nncloud_access_key_id = AKEXAMPLE0000000000\n"
+                         "ncloud_secret_access_key = %s\n" % (SECRET_KEY, WRONG))
+    configure.chmod(0o600)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NCLOUD_")}
+    env["HOME"] = str(home)
+    base = without_keys(ncloud_profile("pg", "ncloud-postgresql", ncloud))
+
+    # No keys anywhere else: the CLI file's [DEFAULT] is the last resort.
+    result = run_check(tmp_path, base, env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "(credentials: ncloud-cli %s [DEFAULT])" % configure in result.stdout
+
+    # credentials= names a section, and only that source is read.
+    result = run_check(tmp_path, base + "credentials = ncloud-cli:project\n", env)
+    assert result.returncode == 1
+    assert "bad credentials" in result.stdout and "[project]" in result.stdout
+
+    # The environment comes before the CLI file.
+    result = run_check(tmp_path, base, dict(env, NCLOUD_ACCESS_KEY_ID="AKEXAMPLE0000000000",
+                                            NCLOUD_SECRET_ACCESS_KEY=WRONG))
+    assert "bad credentials" in result.stdout
+    assert "environment NCLOUD_SECRET_ACCESS_KEY" in result.stdout
+
+    # A CLI file others can read is refused, with the fix.
+    configure.chmod(0o644)
+    result = run_check(tmp_path, base, env)
+    assert result.returncode == 2
+    assert "chmod 600 %s" % configure in result.stderr
+    for output in (result.stdout, result.stderr):
+        assert SECRET_KEY not in output and WRONG not in output
