@@ -405,9 +405,9 @@ json_t *doc_parse_xml(const char *body, size_t len, char *errbuf, size_t errlen)
 		set_reason(errbuf, errlen, "cannot start the XML parser");
 		return NULL;
 	}
-	ctxt->_private = &state;
-	ctxt->sax->internalSubset = refuse_doctype;
 	xmlCtxtUseOptions(ctxt, DOC_XML_OPTIONS);
+	ctxt->_private = &state;
+	ctxt->sax->internalSubset = refuse_doctype;	/* this context's own copy */
 	xmlParseDocument(ctxt);
 	if (state.saw_doctype)
 		set_reason(errbuf, errlen,
@@ -425,8 +425,9 @@ json_t *doc_parse_xml(const char *body, size_t len, char *errbuf, size_t errlen)
 /* ---- scalar accessors ---------------------------------------------------- */
 
 /*
- * The shortest "%.*g" that reads back as the same double. Assumes the
- * C locale for LC_NUMERIC, as jansson's own number parsing does.
+ * The shortest "%.*g" that reads back as the same double, so that 0.1 is
+ * "0.1" as a person (and the XML form) would write it. snprintf and strtod
+ * follow LC_NUMERIC, which the daemon leaves at "C".
  */
 static void format_real(double value, char out[DOC_SCALAR_TEXT_MAX])
 {

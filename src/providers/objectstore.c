@@ -197,7 +197,7 @@ static char *percent_decode(const char *in, size_t length)
 			out[n++] = in[i];
 			continue;
 		}
-		if (i + 2 >= length + 0 && i + 2 > length - 1 + 1)
+		if (i + 2 >= length)
 			goto broken;
 		if (hex_value(in[i + 1]) < 0 || hex_value(in[i + 2]) < 0 ||
 		    (in[i + 1] == '0' && in[i + 2] == '0'))

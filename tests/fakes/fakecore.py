@@ -679,7 +679,18 @@ def parse_args(argv, description):
     parser.add_argument("--port-file", required=True,
                         help="written atomically with the bound port once listening")
     parser.add_argument("--port", type=int, default=0, help="port to bind (default: any)")
+    parser.add_argument("--tls-cert", help="serve HTTPS with this PEM certificate")
+    parser.add_argument("--tls-key", help="the certificate's PEM private key")
     return parser.parse_args(argv)
+
+
+def serve_tls(core, cert, key):
+    """Wraps the listening socket: every connection then starts with a TLS
+    handshake, as a real gateway's does."""
+    import ssl
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    core.httpd.socket = context.wrap_socket(core.httpd.socket, server_side=True)
 
 
 def run_main(app_factory, description, argv=None):
@@ -687,11 +698,14 @@ def run_main(app_factory, description, argv=None):
     args = parse_args(sys.argv[1:] if argv is None else argv, description)
     app = app_factory(load_json_file(args.scenario))
     core = FakeServer(app, args.port)
+    if args.tls_cert:
+        serve_tls(core, args.tls_cert, args.tls_key)
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(0))
     # The socket is bound and listening once FakeServer exists; connections made before
     # serve_forever() starts simply wait in the backlog.
     write_port_file(args.port_file, core.port)
-    sys.stderr.write("%s: listening on http://127.0.0.1:%d\n" % (app.name, core.port))
+    sys.stderr.write("%s: listening on %s://127.0.0.1:%d\n"
+                     % (app.name, "https" if args.tls_cert else "http", core.port))
     try:
         core.serve_forever()
     except (KeyboardInterrupt, SystemExit):

@@ -64,7 +64,8 @@ class Fake:
         self._stderr_file = stderr_file
 
     @classmethod
-    def start(cls, module_path_or_name, scenario_path_or_dict, tmpdir, port=None):
+    def start(cls, module_path_or_name, scenario_path_or_dict, tmpdir, port=None, tls=None):
+        """tls: (certificate path, key path) to serve HTTPS."""
         workdir = str(tmpdir)
         os.makedirs(workdir, exist_ok=True)
         script = resolve_module(module_path_or_name)
@@ -77,6 +78,8 @@ class Fake:
                    "--port-file", port_file]
         if port is not None:
             command += ["--port", str(port)]
+        if tls:
+            command += ["--tls-cert", tls[0], "--tls-key", tls[1]]
         # stderr goes to a file, not a pipe, so a chatty fake can never block on a full pipe.
         stderr_file = open(stderr_path, "w", encoding="utf-8")
         process = subprocess.Popen(command, stdin=subprocess.DEVNULL,
@@ -88,7 +91,15 @@ class Fake:
             process.wait()
             stderr_file.close()
             raise
-        return cls(process, bound_port, workdir, stderr_path, stderr_file)
+        fake = cls(process, bound_port, workdir, stderr_path, stderr_file)
+        if tls:
+            fake.use_tls(tls[0])
+        return fake
+
+    def use_tls(self, ca_file):
+        import ssl
+        self.url = "https://127.0.0.1:%d" % self.port
+        self._ssl_context = ssl.create_default_context(cafile=ca_file)
 
     # -- control API ----------------------------------------------------------------
 
@@ -100,7 +111,8 @@ class Fake:
         if data is not None:
             request.add_header("Content-Type", "application/json")
         try:
-            with urllib.request.urlopen(request, timeout=CONTROL_TIMEOUT_SECONDS) as response:
+            with urllib.request.urlopen(request, timeout=CONTROL_TIMEOUT_SECONDS,
+                                        context=getattr(self, "_ssl_context", None)) as response:
                 return json.loads(response.read() or b"{}")
         except urllib.error.HTTPError as err:
             raise FakeError("%s /_fake/%s -> %d %s" % (method, endpoint, err.code,
