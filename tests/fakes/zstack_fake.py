@@ -631,23 +631,23 @@ class World:
                          schema=storage_schema)
 
     # -- async calls --------------------------------------------------------------------
+    #
+    # A job is plain data (no closures), so that a state patch, which works on a deep
+    # copy of the world, carries the jobs over intact.
 
-    def new_job(self, action, seconds, work, fault=None):
-        job = {"uuid": new_uuid(), "seq": len(self.jobs) + sum(1 for _ in self.exports) +
-               len(self.creates) + 1, "action": action, "created": self.now(),
-               "due": self.now() + seconds, "work": work, "fault": fault,
-               "result": None, "finished": None}
-        job["seq"] = max([j["seq"] for j in self.jobs.values()] + [0]) + 1
+    def new_job(self, action, seconds, **work):
+        job = {"uuid": new_uuid(), "seq": max([j["seq"] for j in self.jobs.values()] + [0]) + 1,
+               "action": action, "created": self.now(), "due": self.now() + seconds,
+               "work": work, "result": None, "finished": None}
         self.jobs[job["uuid"]] = job
         return job
 
     def complete(self, job):
         """The job's final (status, body); runs its work exactly once."""
-        if job["fault"] is not None:
-            return 503, ApiError(job["fault"]["code"], job["fault"]["details"],
-                                 job["fault"].get("description")).body()
+        work = dict(job["work"])
+        kind = work.pop("kind")
         try:
-            return 200, job["work"]()
+            return 200, getattr(self, "finish_" + kind)(**work)
         except ApiError as error:
             return 503, error.body()
 
@@ -668,10 +668,14 @@ class World:
 
     def failed_job(self, action, error):
         """An async call refused by an interceptor: 202 now, 503 from the job."""
-        job = self.new_job(action, 0, None)
+        job = self.new_job(action, 0, kind="refused")
         job["result"] = (503, error.body())
         job["finished"] = self.now()
         return self.accepted(job)
+
+    @staticmethod
+    def fault_error(fault):
+        return ApiError(fault["code"], fault["details"], fault.get("description"))
 
     # -- create -------------------------------------------------------------------------
 
@@ -701,6 +705,7 @@ class World:
         return name, params.get("description"), storage
 
     def create(self, body, fault, delay):
+        """Accepted: the backup exists at once, Creating; the job makes it Ready."""
         name, description, storage = self.check_create(body)
         now = self.now()
         backup_uuid = new_uuid()
@@ -720,29 +725,24 @@ class World:
         self.creates.append({"seq": len(self.creates) + 1, "uuid": backup_uuid,
                              "name": name, "backupStorageUuid": storage["uuid"],
                              "body": copy.deepcopy(body), "time": now})
+        seconds = self.settings["create_seconds"] if delay is None else delay
+        return self.new_job("CreateDatabaseBackup", seconds, kind="create",
+                            backup=backup_uuid, fault=fault)
 
-        def work():
-            current = self.find_backup(backup_uuid)
-            if current is None:
-                raise operr("database backup[uuid:%s] was deleted" % backup_uuid)
-            self.finish_create(current)
-            return {"inventory": copy.deepcopy(current)}
-
-        def failed():
-            current = self.find_backup(backup_uuid)
+    def finish_create(self, backup, fault):
+        current = self.find_backup(backup)
+        if fault is not None:
             if current is not None:
                 self.backups.remove(current)
-            raise ApiError(fault["code"], fault["details"], fault.get("description"))
-
-        seconds = self.settings["create_seconds"] if delay is None else delay
-        return self.new_job("CreateDatabaseBackup", seconds, failed if fault else work)
-
-    def finish_create(self, backup):
+            raise self.fault_error(fault)
+        if current is None:
+            raise operr("database backup[uuid:%s] was deleted" % backup)
         when = self.date()
-        backup.update(status="Ready", size=self.settings["created_backup_size"],
-                      lastOpDate=when)
-        for ref in backup.get("backupStorageRefs") or []:
+        current.update(status="Ready", size=self.settings["created_backup_size"],
+                       lastOpDate=when)
+        for ref in current.get("backupStorageRefs") or []:
             ref.update(status="Ready", lastOpDate=when)
+        return {"inventory": copy.deepcopy(current)}
 
     # -- export -------------------------------------------------------------------------
 
@@ -787,32 +787,29 @@ class World:
                   "body": copy.deepcopy(body), "time": self.now(), "state": "running",
                   "url": None}
         self.exports.append(record)
-        backup_uuid, storage_uuid = backup["uuid"], storage["uuid"]
-
-        def work():
-            current = self.find_backup(backup_uuid)
-            ref = self.find_ref(current, storage_uuid) if current else None
-            if ref is None:
-                record["state"] = "failed"
-                raise operr("database backup[uuid:%s] not found in backup storage[uuid:%s]"
-                            % (backup_uuid, storage_uuid))
-            if ref.get("exportUrl"):
-                # A second export queued behind the first (one chain per backup).
-                record["state"] = "failed"
-                raise operr("database backup[uuid%s] has been exported from "
-                            "backupStorage[uuid:%s]" % (backup_uuid, storage_uuid))
-            ref["exportUrl"] = self.export_url(current)
-            ref["lastOpDate"] = self.date()
-            record.update(state="done", url=ref["exportUrl"])
-            return {"databaseBackupUrl": ref["exportUrl"]}
-
-        def failed():
-            record["state"] = "failed"
-            raise ApiError(fault["code"], fault["details"], fault.get("description"))
-
         seconds = self.settings["export_seconds"] if delay is None else delay
-        return self.new_job("ExportDatabaseBackupFromBackupStorage", seconds,
-                            failed if fault else work)
+        return self.new_job("ExportDatabaseBackupFromBackupStorage", seconds, kind="export",
+                            backup=backup["uuid"], storage=storage["uuid"],
+                            record=record["seq"], fault=fault)
+
+    def finish_export(self, backup, storage, record, fault):
+        entry = self.exports[record - 1]
+        current = self.find_backup(backup)
+        ref = self.find_ref(current, storage) if current else None
+        entry["state"] = "failed"
+        if fault is not None:
+            raise self.fault_error(fault)
+        if ref is None:
+            raise operr("database backup[uuid:%s] not found in backup storage[uuid:%s]"
+                        % (backup, storage))
+        if ref.get("exportUrl"):
+            # A second export that queued behind the first (one chain per backup).
+            raise operr("database backup[uuid%s] has been exported from "
+                        "backupStorage[uuid:%s]" % (backup, storage))
+        ref["exportUrl"] = self.export_url(current)
+        ref["lastOpDate"] = self.date()
+        entry.update(state="done", url=ref["exportUrl"])
+        return {"databaseBackupUrl": ref["exportUrl"]}
 
     def delete_export(self, variables):
         backup, storage = self.export_target(variables)
@@ -820,14 +817,17 @@ class World:
         if ref is None or not ref.get("exportUrl"):
             raise operr("database backup[uuid%s] has not been exported from "
                         "backupStorage[uuid:%s]" % (backup["uuid"], storage["uuid"]))
+        return self.new_job("DeleteExportedDatabaseBackupFromBackupStorage",
+                            self.settings["delete_export_seconds"], kind="delete_export",
+                            backup=backup["uuid"], storage=storage["uuid"])
 
-        def work():
+    def finish_delete_export(self, backup, storage):
+        current = self.find_backup(backup)
+        ref = self.find_ref(current, storage) if current else None
+        if ref is not None:
             ref.pop("exportUrl", None)
             ref["lastOpDate"] = self.date()
-            return {}
-
-        return self.new_job("DeleteExportedDatabaseBackupFromBackupStorage",
-                            self.settings["delete_export_seconds"], work)
+        return {}
 
     # -- state --------------------------------------------------------------------------
 
