@@ -7,7 +7,7 @@ DBB_PACKAGES=(
 	cmake gcc make pkg-config
 	libfuse3-dev fuse3
 	libcurl4-openssl-dev libssl-dev libjansson-dev libxml2-dev
-	python3 python3-pytest attr curl
+	python3 python3-pytest attr curl openssl libglib2.0-bin
 )
 
 dbb_missing_packages() {

@@ -487,22 +487,27 @@ static int32_t zone_offset_at(const struct zone *zone, int64_t t)
 
 /*
  * The UTC instant of a local wall-clock time (given as seconds, read as if
- * UTC). "before" is the offset in force two days earlier, "after" the one
- * two days later; an offset is right when the instant it gives has that
- * offset. Preferring "before" picks the earlier instant of a repeated hour,
- * and a skipped hour is read with the offset before the change.
+ * UTC). The candidate offsets are those in force two days earlier, at the
+ * same reading, and two days later (offsets never exceed 26 hours, so these
+ * bracket any change near the time); an offset is right when the instant it
+ * gives has that offset. Trying "before" first picks the earlier instant of
+ * a repeated hour; a skipped hour, where none is right, is read with the
+ * offset before the change.
  */
 static int64_t zone_local_to_utc(const struct zone *zone, int64_t local)
 {
 	const int64_t margin = 2 * SECONDS_PER_DAY;
-	int32_t before = zone_offset_at(zone, local - margin);
-	int32_t after = zone_offset_at(zone, local + margin);
+	int32_t candidates[3] = {
+		zone_offset_at(zone, local - margin),
+		zone_offset_at(zone, local),
+		zone_offset_at(zone, local + margin),
+	};
+	int i;
 
-	if (zone_offset_at(zone, local - before) == before)
-		return local - before;
-	if (zone_offset_at(zone, local - after) == after)
-		return local - after;
-	return local - before;
+	for (i = 0; i < 3; i++)
+		if (zone_offset_at(zone, local - candidates[i]) == candidates[i])
+			return local - candidates[i];
+	return local - candidates[0];
 }
 
 /* ---- TZif files ---------------------------------------------------------- */

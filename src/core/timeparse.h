@@ -71,8 +71,8 @@ int time_parse_zstack(const char *s, const char *tz_name,
  * rule (fixed offsets and DST rules of the Mm.w.d, Jn and n forms) for
  * instants after the last listed transition, as RFC 8536 says. Files with
  * leap-second records ("right/...") are refused. Local times are resolved
- * assuming a zone's offset changes at most once in any four days, true of
- * every zone in the tz database since 1900.
+ * exactly as long as a zone's offset does not change twice within four
+ * days, which no zone in the tz database has done since 1900.
  */
 int time_zone_offset(const char *tz_name, int64_t epoch_seconds,
 		     int32_t *utc_offset);

@@ -38,7 +38,7 @@ def provider_sources():
     sources = {name: read("src", "providers", name)
                for name in sorted(os.listdir(directory)) if name.endswith(".c")}
     return {name: source for name, source in sources.items()
-            if "const struct provider_kind " in source and "= {" in source}
+            if re.search(r"const struct provider_kind \w+ = \{", source)}
 
 
 # ---- reading C ---------------------------------------------------------------
