@@ -56,8 +56,9 @@ int catalog_create_backup(struct catalog *cat, struct profile *p,
 	return result;
 }
 
-/* sysfs-style: surrounding white space and one trailing newline go. */
-static void command_text(const char *command, size_t length, char *out, size_t size)
+/* sysfs-style: surrounding white space (the trailing newline with it)
+ * goes. Returns -1 when the command does not fit: never cut it short. */
+static int command_text(const char *command, size_t length, char *out, size_t size)
 {
 	size_t start = 0, end = length;
 
@@ -65,10 +66,11 @@ static void command_text(const char *command, size_t length, char *out, size_t s
 		start++;
 	while (end > start && isspace((unsigned char)command[end - 1]))
 		end--;
-	if (end - start >= size)
-		end = start + size - 1;
+	if (end - start >= size || memchr(command + start, '\0', end - start))
+		return -1;
 	memcpy(out, command + start, end - start);
 	out[end - start] = '\0';
+	return 0;
 }
 
 static int export_through_provider(struct catalog *cat, struct profile *p,
@@ -107,7 +109,9 @@ int catalog_export_backup(struct catalog *cat, struct profile *p,
 
 	if (!p->kind->export_backup)
 		return dbb_error_set(err, EPERM, "%s cannot export backups", p->kind->summary);
-	command_text(command, length, bucket, sizeof(bucket));
+	if (command_text(command, length, bucket, sizeof(bucket)) < 0)
+		return dbb_error_set(err, EINVAL, "a bucket name is at most %zu bytes",
+				     sizeof(bucket) - 1);
 	if (!bucket[0])
 		return dbb_error_set(err, EINVAL, "write a bucket name to export the backup");
 	if (p->kind->check_bucket_name && p->kind->check_bucket_name(p, bucket, err) < 0)

@@ -502,7 +502,10 @@ struct content_reader {
 	bool size_changed;
 	struct http_client *http;
 
-	struct content_reader *live_prev, *live_next;   /* under pool.lock */
+	/* Under pool.lock: the list of live readers, and whether the open's
+	 * reference was dropped (by close, or by content_shutdown). */
+	struct content_reader *live_prev, *live_next;
+	bool released;
 };
 
 /* A fetch of one part, for the pool. */
@@ -757,7 +760,7 @@ static int get_range(struct content_reader *r, const struct shared_source *s,
 	stats_add(&r->profile->stats, &r->profile->stats.ranges_requested, 1);
 	if (http_perform(r->http, &req, &resp, err) < 0) {
 		/* A refused answer says why better than "malformed". */
-		if (context.why.errnum) {
+		if (context.why.errnum && strstr(err->message, "malformed answer")) {
 			context.why.duration_ms = err->duration_ms;
 			*err = context.why;
 		}
@@ -892,6 +895,7 @@ static void *pool_main(void *unused)
 		skip = job->reader->closing;
 		if (skip && job->reader->layout.parts[job->part].generation == job->generation)
 			content_layout_finish(&job->reader->layout, job->part, false);
+		pthread_cond_broadcast(&job->reader->changed);
 		pthread_mutex_unlock(&job->reader->lock);
 		if (!skip)
 			fetch_part(job->reader, job->part, job->generation);
@@ -1000,6 +1004,7 @@ ssize_t content_reader_read(struct content_reader *r, char *buffer, size_t size,
 {
 	struct content_plan plan;
 	unsigned mine[CONTENT_MAX_PARTS];
+	uint32_t generations[CONTENT_MAX_PARTS];
 	int64_t end;
 	int result = 0;
 
@@ -1016,10 +1021,12 @@ ssize_t content_reader_read(struct content_reader *r, char *buffer, size_t size,
 
 		content_layout_plan(&r->layout, offset, (size_t)(end - offset), &plan);
 		count = start_plan(r, &plan, mine);
+		for (size_t i = 0; i < count; i++)
+			generations[i] = r->layout.parts[mine[i]].generation;
 		if (count) {
 			pthread_mutex_unlock(&r->lock);
 			for (size_t i = 0; i < count; i++)
-				fetch_part(r, mine[i], r->layout.parts[mine[i]].generation);
+				fetch_part(r, mine[i], generations[i]);
 			pthread_mutex_lock(&r->lock);
 		}
 		result = copy_out(r, buffer, offset, end, err);
@@ -1107,14 +1114,18 @@ int content_reader_open(const struct content_open_params *params,
 			struct content_reader **out, struct dbb_error *err)
 {
 	struct content_reader *r = reader_new(params);
+	int64_t known;
 
 	*out = NULL;
 	if (!r)
 		return dbb_error_set(err, ENOMEM, "out of memory");
 	if (ask_provider(r, &r->source->source, err) < 0)
 		goto fail;
+	known = content_exact_size(r->profile, r->instance_id, r->backup_id);
 	if (r->source->source.size >= 0)
 		content_layout_init(&r->layout, r->source->source.size);
+	else if (known >= 0)
+		content_layout_init(&r->layout, known);    /* checked by every answer */
 	else if (learn_size(r, err) < 0)
 		goto fail;
 	if (size_learn(r->profile, r->instance_id, r->backup_id, r->layout.size))
@@ -1143,21 +1154,30 @@ bool content_reader_size_changed(const struct content_reader *r)
 	return r->size_changed;
 }
 
-static void reader_close_locked(struct content_reader *r)
+/* Drops the open's reference, once, whoever comes first: close or
+ * content_shutdown. */
+static void reader_release(struct content_reader *r)
 {
+	pthread_mutex_lock(&r->lock);
 	r->closing = true;
 	/* Reads still waiting give up; queued prefetches are skipped. */
 	pthread_cond_broadcast(&r->changed);
+	if (!reader_unref_locked(r))
+		pthread_mutex_unlock(&r->lock);
 }
 
 void content_reader_close(struct content_reader *r)
 {
+	bool first;
+
 	if (!r)
 		return;
-	pthread_mutex_lock(&r->lock);
-	reader_close_locked(r);
-	if (!reader_unref_locked(r))
-		pthread_mutex_unlock(&r->lock);
+	pthread_mutex_lock(&pool.lock);
+	first = !r->released;
+	r->released = true;
+	pthread_mutex_unlock(&pool.lock);
+	if (first)
+		reader_release(r);
 }
 
 void content_shutdown(void)
@@ -1165,22 +1185,19 @@ void content_shutdown(void)
 	unsigned count;
 
 	/* Opens the kernel never released (an unmount while files were
-	 * open) end here; the list unlinks itself as readers are freed. */
+	 * open) end here; each reader leaves the list once freed. */
 	for (;;) {
 		struct content_reader *r;
 
 		pthread_mutex_lock(&pool.lock);
-		for (r = pool.live; r && r->closing; r = r->live_next)
+		for (r = pool.live; r && r->released; r = r->live_next)
 			;
-		if (r) {
-			pthread_mutex_lock(&r->lock);
-			reader_close_locked(r);
-			pthread_mutex_unlock(&r->lock);
-		}
+		if (r)
+			r->released = true;
 		pthread_mutex_unlock(&pool.lock);
 		if (!r)
 			break;
-		content_reader_close(r);
+		reader_release(r);
 	}
 	pthread_mutex_lock(&pool.lock);
 	pool.stopping = true;

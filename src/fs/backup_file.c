@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "core/log.h"
 #include "fs/fs.h"
 
 void backup_file_open(fuse_req_t req, struct fs *fs, struct node *n,
@@ -30,6 +31,13 @@ void backup_file_open(fuse_req_t req, struct fs *fs, struct node *n,
 			      r.profile->kind->summary);
 	}
 	resolved_release(&r);
+	/* File managers open every file to guess its type: say how to make a
+	 * backup readable once, not on every probe. */
+	if (__atomic_exchange_n(&n->said_unreadable, 1, __ATOMIC_RELAXED)) {
+		log_msg(LOG_LEVEL_DEBUG, "open %s: ENODATA (said before)", n->name);
+		fuse_reply_err(req, ENODATA);
+		return;
+	}
 	reply_failure(req, "open", n, NULL, &err);
 }
 

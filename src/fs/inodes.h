@@ -25,6 +25,7 @@ struct node {
 	fuse_ino_t ino;
 	fuse_ino_t parent;
 	uint8_t kind;             /* enum node_kind */
+	uint8_t said_unreadable;  /* the ENODATA remedy was logged (atomic) */
 	uint32_t profile;         /* index into the catalog's profiles */
 	char *id;                 /* instance or backup id; NULL for others */
 	char *name;               /* file name when first seen, for log lines */

@@ -253,7 +253,9 @@ int main(int argc, char *argv[])
 	log_msg(LOG_LEVEL_INFO, "mounted %s with %zu profile(s) from %s",
 		cmdline.mountpoint, fs.catalog->profile_count, fs.catalog->config->path);
 
-	status = run_loop(fs.session, &cmdline) ? 1 : 0;
+	/* The loop returns the signal number after SIGINT or SIGTERM (a
+	 * clean stop), a negative errno on failure. */
+	status = run_loop(fs.session, &cmdline) < 0 ? 1 : 0;
 
 	worker_stop(fs.worker);
 out_unmount:
