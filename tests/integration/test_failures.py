@@ -120,3 +120,13 @@ def test_config_holding_a_secret_readable_by_others_is_refused(ncloud, tmp_path)
     assert result.returncode != 0
     assert "chmod 600" in result.stderr
     assert SECRET_KEY not in result.stderr
+
+
+def test_sigterm_and_sigint_unmount_cleanly(ncloud, mount_factory):
+    from conftest import is_mounted
+    for number, name in ((signal.SIGTERM, "term"), (signal.SIGINT, "int")):
+        m = mount_factory(ncloud_profile("pg", "ncloud-postgresql", ncloud), name=name)
+        os.listdir(m.path("pg"))
+        m.signal(number)
+        assert m.process.wait(timeout=30) == 0
+        assert not is_mounted(m.root)
