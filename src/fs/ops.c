@@ -44,7 +44,8 @@ static void fill_backup(struct fs *fs, fuse_ino_t ino, const struct entry *e,
 	fill_common(fs, ino, S_IFREG | 0444, entry_mtime(e), st);
 	if (e->size > 0) {
 		st->st_size = e->size;
-		st->st_blocks = (e->size + 511) / 512;
+		/* Written so that sizes near 2^63 cannot overflow. */
+		st->st_blocks = e->size / 512 + (e->size % 512 != 0);
 	}
 }
 
