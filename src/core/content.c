@@ -221,14 +221,16 @@ static int64_t cover(struct content_layout *l, int64_t from, int64_t to, int64_t
 			continue;
 		}
 		length = min64(unit, min64(next_start(l, p), l->size) - p);
-		if (prefetch) {
-			if (prefetches_running(l) >= CONTENT_INFLIGHT_MAX)
+		if (prefetch && prefetches_running(l) >= CONTENT_INFLIGHT_MAX)
+			break;
+		while (content_layout_memory(l) + length > CONTENT_MEMORY_MAX &&
+		       evict_oldest(l, keep_from, keep_to, plan))
+			;
+		if (content_layout_memory(l) + length > CONTENT_MEMORY_MAX) {
+			if (prefetch)
 				break;
-			while (content_layout_memory(l) + length > CONTENT_MEMORY_MAX &&
-			       evict_oldest(l, keep_from, keep_to, plan))
-				;
-			if (content_layout_memory(l) + length > CONTENT_MEMORY_MAX)
-				break;
+			/* Over the cap, a read gets what it asked for and no more. */
+			length = min64(length, max64(to - p, CONTENT_FIRST_RANGE));
 		}
 		i = content_layout_claim(l, p, length, prefetch);
 		if (i < 0 && evict_oldest(l, keep_from, keep_to, plan))

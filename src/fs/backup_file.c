@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "core/content.h"
+#include "core/log.h"
 #include "fs/fs.h"
 #include "fs/worker.h"
 
@@ -43,6 +44,19 @@ static void refuse_unreadable(const struct resolved *r, struct dbb_error *err)
 		dbb_error_set(err, ENODATA, "%s offers no way to read a backup's contents",
 			      r->profile->kind->summary);
 	}
+}
+
+/* File managers open every file to guess its type: say why a backup
+ * cannot be read, and how to make it readable, once per backup. */
+static void reply_unreadable(fuse_req_t req, struct node *n, const struct dbb_error *err)
+{
+	if (err->errnum == ENODATA &&
+	    __atomic_exchange_n(&n->said_unreadable, 1, __ATOMIC_RELAXED)) {
+		log_msg(LOG_LEVEL_DEBUG, "open %s: ENODATA (said before)", n->name);
+		fuse_reply_err(req, ENODATA);
+		return;
+	}
+	reply_failure(req, "open", n, NULL, err);
 }
 
 /* The size the kernel was last told (ops.c: exact once known, else the
@@ -76,7 +90,7 @@ void backup_file_open(fuse_req_t req, struct fs *fs, struct node *n,
 	if (r.backup->readable != ENTRY_READABLE_YES || !r.profile->kind->open_content) {
 		refuse_unreadable(&r, &err);
 		resolved_release(&r);
-		reply_failure(req, "open", n, NULL, &err);
+		reply_unreadable(req, n, &err);
 		return;
 	}
 	params = (struct content_open_params) {
@@ -90,7 +104,7 @@ void backup_file_open(fuse_req_t req, struct fs *fs, struct node *n,
 	result = content_reader_open(&params, &reader, &err);
 	resolved_release(&r);
 	if (result < 0) {
-		reply_failure(req, "open", n, NULL, &err);
+		reply_unreadable(req, n, &err);
 		return;
 	}
 	if (content_reader_size_changed(reader)) {

@@ -17,6 +17,7 @@
 #include "core/check.h"
 #include "core/log.h"
 #include "fs/fs.h"
+#include "fs/handles.h"
 #include "fs/worker.h"
 #include "providers/http.h"
 
@@ -258,6 +259,7 @@ int main(int argc, char *argv[])
 	status = run_loop(fs.session, &cmdline) < 0 ? 1 : 0;
 
 	worker_stop(fs.worker);
+	handles_destroy_all();
 out_unmount:
 	fuse_session_unmount(fs.session);
 out_signals:

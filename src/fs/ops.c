@@ -18,6 +18,7 @@
 #include "core/names.h"
 #include "core/xattrs.h"
 #include "fs/fs.h"
+#include "fs/handles.h"
 #include "fs/worker.h"
 
 /* The root and profile directories change only with the configuration. */
@@ -287,6 +288,7 @@ static void fs_getattr(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 /* A directory stream reads one snapshot of its listing from opendir to
  * releasedir, so entries neither vanish nor repeat while `ls` pages. */
 struct dir_stream {
+	struct open_handle handle;     /* first: the stream is its handle */
 	struct node *node;
 	struct resolved records;
 	struct listing *listing;       /* borrowed from records */
@@ -328,6 +330,14 @@ static int dir_open_listing(struct fs *fs, struct dir_stream *d, struct dbb_erro
 	}
 }
 
+static void dir_stream_destroy(struct open_handle *h)
+{
+	struct dir_stream *d = (struct dir_stream *)h;
+
+	resolved_release(&d->records);
+	free(d);
+}
+
 static void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi)
 {
 	struct node *n = node_of(req, ino);
@@ -350,6 +360,7 @@ static void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi
 	}
 	fi->fh = (uintptr_t)d;
 	fi->cache_readdir = 0;
+	handles_add(&d->handle, dir_stream_destroy);
 	fuse_reply_open(req, fi);
 }
 
@@ -483,8 +494,8 @@ static void fs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info 
 {
 	struct dir_stream *d = (struct dir_stream *)(uintptr_t)fi->fh;
 
-	resolved_release(&d->records);
-	free(d);
+	handles_remove(&d->handle);
+	dir_stream_destroy(&d->handle);
 	fuse_reply_err(req, 0);
 }
 

@@ -6,11 +6,21 @@
 #include <string.h>
 
 #include "fs/fs.h"
+#include "fs/handles.h"
 
 struct stats_snapshot {
+	struct open_handle handle;   /* first: the snapshot is its handle */
 	char *text;
 	size_t length;
 };
+
+static void snapshot_destroy(struct open_handle *h)
+{
+	struct stats_snapshot *s = (struct stats_snapshot *)h;
+
+	free(s->text);
+	free(s);
+}
 
 void stats_file_open(fuse_req_t req, struct fs *fs, struct fuse_file_info *fi)
 {
@@ -25,6 +35,7 @@ void stats_file_open(fuse_req_t req, struct fs *fs, struct fuse_file_info *fi)
 	fi->fh = (uintptr_t)s;
 	/* A snapshot per open; the size changes between opens. */
 	fi->direct_io = 1;
+	handles_add(&s->handle, snapshot_destroy);
 	fuse_reply_open(req, fi);
 }
 
@@ -45,7 +56,7 @@ void stats_file_release(fuse_req_t req, struct fuse_file_info *fi)
 {
 	struct stats_snapshot *s = (struct stats_snapshot *)(uintptr_t)fi->fh;
 
-	free(s->text);
-	free(s);
+	handles_remove(&s->handle);
+	snapshot_destroy(&s->handle);
 	fuse_reply_err(req, 0);
 }

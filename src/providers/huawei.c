@@ -235,24 +235,23 @@ static void free_names(char **names, size_t count)
 	free(names);
 }
 
-static int sign_request(void *context, const struct http_request *req,
-			struct http_headers *headers, struct dbb_error *err)
+/* The Authorization value for one attempt: the path and query as sent, every
+ * extra header of the request (Content-Type, Host, X-Project-Id), the body,
+ * and X-Sdk-Date, which the signer adds. */
+static int authorization_for(const struct huawei_state *state,
+			     const struct http_request *req, const char *date,
+			     char **authorization)
 {
-	const struct huawei_state *state = context;
 	size_t count = req->headers ? req->headers->count : 0;
 	const char *question = strchr(req->target, '?');
-	char date[HUAWEI_DATE_SIZE], *path, *authorization = NULL;
+	char *path = strndup(req->target, question ? (size_t)(question - req->target) :
+			     strlen(req->target));
 	struct crypto_pair *pairs = NULL;
 	char **names = NULL;
-	int result;
+	int result = path ? headers_to_pairs(req->headers, &pairs, &names) : -ENOMEM;
 
-	path = strndup(req->target, question ? (size_t)(question - req->target) :
-		       strlen(req->target));
-	result = path ? headers_to_pairs(req->headers, &pairs, &names) : -ENOMEM;
-	if (result == 0)
-		result = huawei_format_date((time_t)(clock_realtime_ms() / 1000), date);
 	if (result == 0) {
-		struct huawei_request signed_request = {
+		const struct huawei_request signed_request = {
 			.method = req->method,
 			.path = path,
 			.query = question ? question + 1 : NULL,
@@ -263,8 +262,24 @@ static int sign_request(void *context, const struct http_request *req,
 		};
 
 		result = huawei_authorization(&signed_request, date, state->access_key,
-					      state->secret.value, &authorization);
+					      state->secret.value, authorization);
 	}
+	free_names(names, count);
+	free(pairs);
+	free(path);
+	return result;
+}
+
+/* Signs before every attempt: the date is part of the signature. */
+static int sign_request(void *context, const struct http_request *req,
+			struct http_headers *headers, struct dbb_error *err)
+{
+	const struct huawei_state *state = context;
+	char date[HUAWEI_DATE_SIZE], *authorization = NULL;
+	int result = huawei_format_date((time_t)(clock_realtime_ms() / 1000), date);
+
+	if (result == 0)
+		result = authorization_for(state, req, date, &authorization);
 	if (result == 0 &&
 	    (http_headers_add(headers, HUAWEI_HEADER_DATE, date) < 0 ||
 	     http_headers_add(headers, "Authorization", authorization) < 0))
@@ -272,9 +287,6 @@ static int sign_request(void *context, const struct http_request *req,
 	if (authorization)
 		crypto_wipe(authorization, strlen(authorization));
 	free(authorization);
-	free_names(names, count);
-	free(pairs);
-	free(path);
 	if (result == -ENOMEM)
 		return dbb_error_set(err, ENOMEM, "out of memory");
 	return result < 0 ? dbb_error_set(err, EINVAL, "cannot sign the request") : 0;

@@ -394,7 +394,7 @@ static int add_contents(struct objectstore_page *page, const json_t *contents,
 	size_t count = json_is_array(contents) ? json_array_size(contents) : 1;
 	int result = 0;
 
-	if (!contents)
+	if (!contents || count == 0)
 		return 0;
 	page->objects = calloc(count, sizeof(*page->objects));
 	if (!page->objects)

@@ -11,6 +11,7 @@ extern const struct provider_kind ncloud_mysql_vpc_kind;
 extern const struct provider_kind ncloud_postgresql_kind;
 extern const struct provider_kind huawei_taurusdb_kind;
 extern const struct provider_kind huawei_rds_kind;
+extern const struct provider_kind zstack_kind;
 
 static const struct provider_kind *const kinds[] = {
 	&ncloud_mysql_kind,
@@ -18,6 +19,7 @@ static const struct provider_kind *const kinds[] = {
 	&ncloud_postgresql_kind,
 	&huawei_taurusdb_kind,
 	&huawei_rds_kind,
+	&zstack_kind,
 	NULL,
 };
 

@@ -1,21 +1,72 @@
 #!/usr/bin/python3
 """Huawei Cloud emulator: API Gateway AK/SK auth + TaurusDB and RDS v3 backups.
 
-Services (see shared/api/huawei.md), both on one port:
-    TaurusDB / GaussDB(for MySQL)   /v3/{project_id}/...  and legacy /mysql/v3/{project_id}/...
-    RDS v3                          /v3/{project_id}/...
+Wire facts: shared/api/huawei.md ([I] there = inferred).  Both services on one port:
 
-The real services live on different hosts (gaussdb.{region}... and rds.{region}...) and
-share paths (GET /v3/{project_id}/instances exists in both), so a request is routed by,
-in order: a leading path segment "/taurusdb" or "/rds" (tests use endpoints like
-http://127.0.0.1:PORT/rds; the segment is part of the signed path, as it would be behind
-a path-routing proxy), the Host header (gaussdb*, rds*), or a path only one service has.
+    service (scenario key)  operation (action "<key>/<operation>")  route
+    taurusdb                ListGaussMySqlInstances   GET  /v3/{project_id}/instances
+                            ShowGaussMySqlBackupList  GET  /v3/{project_id}/backups
+                            CreateGaussMySqlBackup    POST /v3/{project_id}/backups/create  201
+                            ShowMysqlInstanceList     GET  /mysql/v3/{project_id}/instances
+                            ShowMysqlBackupList       GET  /mysql/v3/{project_id}/backups
+                            CreateMysqlBackup         POST /mysql/v3/{project_id}/backups/create 200
+    rds                     ListInstances             GET  /v3/{project_id}/instances
+                            ListBackups               GET  /v3/{project_id}/backups (instance_id required)
+                            CreateManualBackup        POST /v3/{project_id}/backups  200
 
-It is strict like the gateway: every request must carry a valid SDK-HMAC-SHA256
-signature, rebuilt from the SignedHeaders the client lists (huawei.md 3, 7), an
-X-Sdk-Date within 15 minutes and the account's X-Project-Id.  Error bodies are the
-real {"error_code", "error_msg"} shapes.  What is inferred rather than verified is
-listed in README.md.
+Routing.  The real services live on different hosts (gaussdb.{region}, gaussdbformysql.
+{region}, rds.{region}) and share paths, so a request is routed by, in order: a leading
+path segment "/taurusdb" or "/rds" (tests use endpoints like http://127.0.0.1:PORT/rds; the
+segment is part of the signed path, as behind a path-routing proxy), the Host header, or a
+path only one service has (/mysql/v3/...).  Anything else, an ambiguous path included, is
+404 APIGW.0101 -- before authentication, as the gateway does.
+
+Auth (huawei.md 3, 7), each failure 401 {"error_code": "APIGW.0301", "error_msg":
+"Incorrect IAM authentication information: <why>", "request_id"}:
+  - Authorization "SDK-HMAC-SHA256 Access=AK, SignedHeaders=a;b, Signature=hex";
+  - SignedHeaders lower case, sorted, unique, and holding x-sdk-date;
+  - X-Sdk-Date YYYYMMDDTHHMMSSZ within 15 minutes of the server clock (skew included);
+  - a known AK; the canonical request rebuilt from the listed headers only (a listed
+    header that is absent cannot match), the path segments decoded and re-encoded with a
+    trailing '/', the query decoded ('+' is a literal plus) and re-encoded, sorted, and
+    the body hash (or X-Sdk-Content-Sha256 when sent); constant-time comparison;
+  - X-Project-Id present and the AK's project (an X-Auth-Token equal to an account's
+    "token" replaces the signature and the header); a path naming another project is 403
+    DBS.200010.
+
+Services.  Records are served verbatim from the scenario (field order kept).  Paging:
+offset (records, default 0) and limit (1..100, default 100), total_count always the total;
+id/name filters exact or, with a leading '*', a substring; bad values 400 DBS.200001.
+TaurusDB backup "size" is MB, RDS KB.  A section's instances live in one project (the
+first account's unless the section says "project_id"); other projects are empty.
+Create (body {instance_id, name, description}), checked in this order:
+    400 DBS.200001  body not a JSON object, no instance_id
+    400 DBS.200022  TaurusDB instance unknown    (404 DBS.200002 for RDS)
+    400 DBS.201210  name breaks the rule: ^[A-Za-z][A-Za-z0-9_-]{3,63}$; current TaurusDB
+                    also takes U+4E00..U+9FA5 anywhere, <= 64 bytes
+    400 DBS.280127  description > 256 characters or holding >!<"&'=
+    409 DBS.201209  name taken in the instance, or a "duplicate" fault
+    409 <code>      a "busy" fault (code: any of BUSY_CODES, default DBS.200019)
+    409 DBS.200019  the instance already has a backup being built
+A new backup is BUILDING (size 0, no end_time, backup_level "0"), listed first; an RDS
+instance shows status "BACKING UP" meanwhile.  It is COMPLETED (size from "build_size",
+end_time, take_up_time) -- or FAILED after a "fail_build" fault -- once its age reaches
+"build_seconds"; its age is the real time since the create plus every POST /_fake/tick
+since.  Times are written with the scenario's "time_zone_offset" (default +0800).
+
+Control API: fakecore's, plus GET /_fake/creates (every accepted create); state patches
+add_backup, remove_backup, set_backup_field (by "backup" id), finish_backup {"backup",
+"status"}, add_instance, remove_instance, set_instance_field (by "instance" id), each with
+"kind".  Extra fault kinds: busy {instance, code}, duplicate {instance}, fail_build
+{instance}, matched on the create actions.  Injected statuses answer 401 APIGW.0301,
+403 DBS.200010, 404 APIGW.0101, 409 DBS.200019, 429 APIGW.0308, 5xx DBS.108000, other
+4xx APIGW.0201.  Every answer carries X-Request-Id.
+
+Inferred, not verified against the live services: every error code's HTTP status except
+those huawei.md marks [V]; DBS.200001 for TaurusDB; the APIGW.0301 details; the X-Project-Id
+and project checks; routing by path segment; the legacy create's 200; DBS.200022 on a
+TaurusDB create for an unknown instance; an empty list for an unknown TaurusDB instance_id;
+busy while building; the finished backup's fields; RDS "BACKING UP"; the backup order.
 
 Run:  /usr/bin/python3 huawei_fake.py --scenario scenarios/huawei-demo.json --port-file P
 """

@@ -114,17 +114,25 @@ def backup_seed(kind, instance_no, file_name):
     return "%s/%s/%s" % (kind, instance_no, file_name)
 
 
-def put_object_through_control(gateway_url, bucket, key, size, seed, timeout=60):
-    """Uploads a generated object through a running gateway's control API (no SigV4: the
-    writer is the cloud itself, as NAVER's export is).  Raises OSError on failure."""
+def control_call(gateway_url, endpoint, payload, timeout=60):
+    """POST to a running gateway's control API.  Raises OSError on failure."""
     import urllib.request
-    payload = json.dumps({"objects": [{"bucket": bucket, "key": key, "size": size,
-                                       "seed": seed}]}).encode("utf-8")
-    request = urllib.request.Request(gateway_url.rstrip("/") + "/_fake/objects", data=payload,
-                                     method="POST",
+    request = urllib.request.Request(gateway_url.rstrip("/") + "/_fake/" + endpoint,
+                                     data=json.dumps(payload).encode("utf-8"), method="POST",
                                      headers={"Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=timeout) as response:
         return json.loads(response.read())
+
+
+def put_object_through_control(gateway_url, bucket, key, size, seed):
+    """Uploads a generated object through the control API (no SigV4: the writer is the
+    cloud itself, as NAVER's export is)."""
+    return control_call(gateway_url, "objects", {"objects": [
+        {"bucket": bucket, "key": key, "size": size, "seed": seed}]})
+
+
+def create_buckets_through_control(gateway_url, buckets):
+    return control_call(gateway_url, "buckets", {"buckets": list(buckets)})
 
 
 # -- installing and running s3rver -------------------------------------------------------

@@ -752,3 +752,16 @@ def test_reset_world_forgets_creates(fake):
 def test_bad_scenario_fails_fast(tmp_path):
     with pytest.raises(FakeError, match="bad scenario"):
         Fake.start("huawei", {"accounts": [{"ak": "x"}]}, tmp_path)
+
+
+def test_token_auth_replaces_the_signature(tmp_path):
+    with open(DEMO, encoding="utf-8") as f:
+        scenario = json.load(f)
+    scenario["accounts"][0]["token"] = "MIIEXAMPLETOKEN"
+    with Fake.start("huawei", scenario, tmp_path) as tokens:
+        path = "/rds/v3/%s/instances" % PROJECT
+        good = raw_call(tokens, "GET", path, {"Host": "x", "X-Auth-Token": "MIIEXAMPLETOKEN"})
+        assert good.status == 200 and good.json()["total_count"] == 3
+        bad = raw_call(tokens, "GET", path, {"Host": "x", "X-Auth-Token": "MIIWRONG"})
+        assert_auth_failure(bad, "token invalid")
+        assert "MIIEXAMPLETOKEN" not in json.dumps(tokens.state())

@@ -87,9 +87,10 @@ def node():
         except subprocess.TimeoutExpired:
             pytest.skip("npm install of %s timed out: registry unreachable?" % SDK_PACKAGE)
         output = result.stdout + result.stderr
-        if result.returncode != 0 and NETWORK_TROUBLE.search(output):
+        trouble = [line for line in output.splitlines() if NETWORK_TROUBLE.search(line)]
+        if result.returncode != 0 and trouble:
             pytest.skip("the npm registry is unreachable, %s not installed: %s"
-                        % (SDK_PACKAGE, output.strip().splitlines()[-1]))
+                        % (SDK_PACKAGE, trouble[0].strip()))
         assert result.returncode == 0, "npm install failed:\n" + output
         assert sdk_installed()
     return node
@@ -161,7 +162,8 @@ def run_sdk(node, huawei, mode, case, sk=SK):
                             input=json.dumps(spec), capture_output=True, text=True,
                             timeout=60, cwd=SDK_DIR)
     assert result.returncode == 0, result.stderr
-    return json.loads(result.stdout)
+    # The SDK's logger writes its own lines to stdout; the answer is the last line.
+    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 # -- (a) the emulator accepts what the SDK signs ---------------------------------------------

@@ -300,6 +300,7 @@ static void test_malformed_json_refused(void)
 {
 	char err[256] = "";
 	const char *nul = "{\"a\": \"x\\u0000y\"}";
+	const char *nul_key = "{\"a\\u0000b\": 1}";
 	json_t *doc;
 
 	CHECK(parse_fixture("malformed.json", err, sizeof(err)) == NULL);
@@ -307,6 +308,7 @@ static void test_malformed_json_refused(void)
 	CHECK(doc_parse_json("{\"a\":", 5, err, sizeof(err)) == NULL);
 	CHECK(doc_parse_json("\"scalar\"", 8, err, sizeof(err)) == NULL);
 	CHECK(doc_parse_json(nul, strlen(nul), err, sizeof(err)) == NULL);
+	CHECK(doc_parse_json(nul_key, strlen(nul_key), err, sizeof(err)) == NULL);
 	CHECK(doc_parse_json("{\"a\": \"\xff\"}", 10, err, sizeof(err)) == NULL);
 	CHECK(doc_parse_json(NULL, 0, err, sizeof(err)) == NULL);
 	/* The length is what counts, not a NUL: the garbage is not read. */
@@ -361,13 +363,18 @@ static char *deep_json(int levels)
 static void test_deep_nesting_refused(void)
 {
 	char err[256] = "";
+	struct doc_flat flat;
 	char *body;
 	json_t *doc;
 
-	/* 63 container elements: {"e": {"e": ... {"leaf": "x"}}}, 64 levels. */
+	/* 63 container elements: {"e": {"e": ... {"leaf": "x"}}}, 64 levels,
+	 * which doc_flatten accepts too. */
 	body = deep_xml(63);
 	doc = doc_parse_xml(body, strlen(body), err, sizeof(err));
 	CHECK(doc != NULL);
+	CHECK_INT(doc_flatten(doc, NULL, &flat), 0);
+	CHECK_INT(flat.len, 63 * 2 + strlen("leaf") + strlen("x") + 2);
+	doc_flat_free(&flat);
 	json_decref(doc);
 	free(body);
 	body = deep_xml(64);
@@ -381,6 +388,9 @@ static void test_deep_nesting_refused(void)
 	body = deep_json(64);
 	doc = doc_parse_json(body, strlen(body), err, sizeof(err));
 	CHECK(doc != NULL);
+	CHECK_INT(doc_flatten(doc, NULL, &flat), 0);
+	CHECK_INT(flat.len, 64 + 63 + 1 + 2);	/* "0.0....0\01\0", 64 zeros */
+	doc_flat_free(&flat);
 	json_decref(doc);
 	free(body);
 	body = deep_json(65);

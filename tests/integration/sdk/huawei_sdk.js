@@ -1,7 +1,8 @@
 // huawei_sdk.js: the official Huawei Cloud Node SDK core, driven by
 // tests/integration/test_huawei_sdk.py to cross-check dbbackupfs.
 //
-// Reads one JSON request from stdin and writes one JSON answer to stdout:
+// Reads one JSON request from stdin and writes one JSON answer to stdout, as
+// its last line (the SDK's logger may write lines of its own before it):
 //   {"mode": "send" | "sign", "endpoint": "http://127.0.0.1:PORT/taurusdb",
 //    "ak", "sk", "project_id", "method": "GET", "path": "/v3/{project_id}/backups",
 //    "query": {"instance_id": "..."}, "body": {...} | null,
