@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/uio.h>
 
 #include "core/content.h"
 #include "core/log.h"
@@ -119,25 +120,32 @@ void backup_file_open(fuse_req_t req, struct fs *fs, struct node *n,
 		content_reader_close(reader);
 }
 
+/* The reply points into the reader's parts: no copy on our side. */
 void backup_file_read(fuse_req_t req, struct fs *fs, struct node *n, size_t size,
 		      off_t offset, struct fuse_file_info *fi)
 {
 	struct content_reader *reader = reader_of(fi);
+	struct iovec iov[CONTENT_MAX_PARTS];
+	struct content_map map;
 	struct dbb_error err;
-	char *buffer = malloc(size ? size : 1);
 	ssize_t got;
 
-	if (!buffer) {
-		fuse_reply_err(req, ENOMEM);
+	dbb_error_clear(&err);
+	got = content_reader_map(reader, size, (int64_t)offset, &map, &err);
+	if (got < 0) {
+		reply_failure(req, "read", n, NULL, &err);
 		return;
 	}
-	dbb_error_clear(&err);
-	got = content_reader_read(reader, buffer, size, (int64_t)offset, &err);
-	if (got < 0)
-		reply_failure(req, "read", n, NULL, &err);
-	else
-		fuse_reply_buf(req, buffer, (size_t)got);
-	free(buffer);
+	if (got == 0) {
+		fuse_reply_buf(req, NULL, 0);
+		return;
+	}
+	for (size_t i = 0; i < map.count; i++) {
+		iov[i].iov_base = (void *)map.spans[i].data;
+		iov[i].iov_len = map.spans[i].length;
+	}
+	fuse_reply_iov(req, iov, (int)map.count);
+	content_reader_unmap(reader, &map);
 }
 
 void backup_file_release(fuse_req_t req, struct fs *fs, struct node *n,

@@ -9,6 +9,8 @@
 #define DBB_FS_H
 
 #include <fuse_lowlevel.h>
+#include <stdbool.h>
+#include <sys/stat.h>
 #include <sys/types.h>
 #include <time.h>
 
@@ -62,6 +64,47 @@ int resolve_backups(struct fs *fs, const struct node *n, struct resolved *r,
 		    struct dbb_error *err);
 int resolve_backup(struct fs *fs, const struct node *n, struct resolved *r,
 		   struct dbb_error *err);
+
+/* ---- attributes.c ----------------------------------------------------- */
+
+/* The root and profile directories change only with the configuration. */
+#define STATIC_TIMEOUT 3600.0
+
+void fill_common(struct fs *fs, fuse_ino_t ino, mode_t mode, int64_t mtime,
+		 struct stat *st);
+void fill_backup(struct fs *fs, fuse_ino_t ino, const struct entry *e, struct stat *st);
+mode_t instance_mode(const struct profile *p);
+int64_t instance_mtime(struct fs *fs, struct profile *p, const struct entry *instance);
+/* Attributes of any node, and how long the kernel may keep them. */
+int node_attributes(struct fs *fs, const struct node *n, struct stat *st,
+		    double *timeout, struct dbb_error *err);
+
+bool can_export(struct fs *fs, const struct node *n);
+
+/* ---- handlers in their own files --------------------------------------- */
+
+void fs_opendir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void fs_readdir(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset,
+		struct fuse_file_info *fi);
+void fs_readdirplus(fuse_req_t req, fuse_ino_t ino, size_t size, off_t offset,
+		    struct fuse_file_info *fi);
+void fs_releasedir(fuse_req_t req, fuse_ino_t ino, struct fuse_file_info *fi);
+void fs_getxattr(fuse_req_t req, fuse_ino_t ino, const char *name, size_t size);
+void fs_listxattr(fuse_req_t req, fuse_ino_t ino, size_t size);
+void fs_mknod(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode, dev_t rdev);
+void fs_create(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t mode,
+	       struct fuse_file_info *fi);
+void fs_unlink(fuse_req_t req, fuse_ino_t parent, const char *name);
+void fs_rmdir(fuse_req_t req, fuse_ino_t parent, const char *name);
+void fs_rename(fuse_req_t req, fuse_ino_t parent, const char *name, fuse_ino_t new_parent,
+	       const char *new_name, unsigned int flags);
+void fs_link(fuse_req_t req, fuse_ino_t ino, fuse_ino_t new_parent, const char *new_name);
+void fs_symlink(fuse_req_t req, const char *link, fuse_ino_t parent, const char *name);
+void fs_setattr(fuse_req_t req, fuse_ino_t ino, struct stat *attr, int to_set,
+		struct fuse_file_info *fi);
+void fs_setxattr(fuse_req_t req, fuse_ino_t ino, const char *name, const char *value,
+		 size_t size, int flags);
+void fs_removexattr(fuse_req_t req, fuse_ino_t ino, const char *name);
 
 /* ---- file modules ----------------------------------------------------- */
 
