@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "core/clock.h"
+#include "core/credentials.h"
 #include "core/timeparse.h"
 #include "providers/crypto.h"
 #include "providers/doc.h"
@@ -165,7 +166,9 @@ static const struct huawei_service taurusdb_service = {
 static const struct huawei_service rds_service = {
 	.label = "RDS",
 	.content_type = "application/json",
-	.size_unit = 1024,            /* KB (0.5) */
+	/* KB (0.5): the service rounds, so st_size is the backup's size to
+	 * within 1 KiB, not to the byte (TaurusDB's MB likewise to 1 MiB). */
+	.size_unit = 1024,
 	/* backup-files gives download links (2.10); until this provider
 	 * serves content through them, the files cannot be read. */
 	.readable = ENTRY_READABLE_NO,
@@ -906,31 +909,96 @@ static bool is_path_safe(const char *text)
 	return true;
 }
 
-static int read_credentials(struct huawei_state *state, const struct config *c,
-			    const struct config_section *s, const char *profile,
-			    struct dbb_error *err)
+/* Takes the keys (and the project, when the file has one) read from the
+ * SDK's credentials file. */
+static void adopt_file_credentials(struct huawei_state *state, struct profile *p,
+				   struct credential_values *file)
 {
+	state->access_key = file->access_key;
+	state->secret.value = file->secret_key;
+	state->project_id = file->project_id;
+	file->access_key = file->secret_key = file->project_id = NULL;
+	snprintf(p->credential_source, sizeof(p->credential_source), "%s", file->source);
+	credential_values_free(file);
+}
+
+/* The keys, in the order of Huawei's SDKs (api/huawei.md 5): credentials=
+ * names a section of the SDK's credentials file and nothing else is read
+ * for the keys; otherwise access_key and secret_key (or secret_key_file)
+ * here, then HUAWEICLOUD_SDK_AK/SK, then the [basic] section of
+ * ~/.huaweicloud/credentials (or $HUAWEICLOUD_SDK_CREDENTIALS_FILE). */
+static int read_keys(struct huawei_state *state, const struct config *c,
+		     const struct config_section *s, struct profile *p,
+		     struct dbb_error *err)
+{
+	const char *spec = config_get(s, "credentials");
 	const char *access_key = setting(s, "access_key", access_key_variables);
+	struct credential_values file;
+
+	if (spec) {
+		if (strncmp(spec, "huaweicloud-sdk", 15) || (spec[15] && spec[15] != ':'))
+			return dbb_error_set(err, EINVAL, "%s:%d: credentials must be huaweicloud-sdk "
+					     "or huaweicloud-sdk:SECTION", c->path,
+					     config_line(s, "credentials"));
+		if (credentials_read("huaweicloud-sdk", spec, &file, err) < 0)
+			return -err->errnum;
+		adopt_file_credentials(state, p, &file);
+		return 0;
+	}
+	if (config_read_secret(c, s, "secret_key", secret_key_variables, &state->secret, err) < 0)
+		return -err->errnum;
+	if (access_key && state->secret.value) {
+		state->access_key = strdup(access_key);
+		snprintf(p->credential_source, sizeof(p->credential_source), "%s",
+			 state->secret.source);
+		return state->access_key ? 0 : dbb_error_set(err, ENOMEM, "out of memory");
+	}
+	config_secret_free(&state->secret);
+	if (credentials_read("huaweicloud-sdk", NULL, &file, err) < 0)
+		return -err->errnum;
+	if (file.secret_key) {
+		adopt_file_credentials(state, p, &file);
+		return 0;
+	}
+	dbb_error_set(err, EINVAL, "%s:%d: [%s] has no %s", c->path, s->line, p->name,
+		      access_key ? "secret_key or secret_key_file (nor HUAWEICLOUD_SDK_SK)" :
+		      "access_key (nor HUAWEICLOUD_SDK_AK)");
+	dbb_error_set_remedy(err, "set access_key and secret_key_file, or HUAWEICLOUD_SDK_AK and "
+			     "HUAWEICLOUD_SDK_SK, or credentials = huaweicloud-sdk[:SECTION]");
+	return -EINVAL;
+}
+
+/* The project: project_id here, then HUAWEICLOUD_SDK_PROJECT_ID, then the
+ * credentials file's. It becomes a path segment, so it must be safe as one. */
+static int read_project(struct huawei_state *state, const struct config *c,
+			const struct config_section *s, const char *profile,
+			struct dbb_error *err)
+{
 	const char *project_id = setting(s, "project_id", project_id_variables);
 
-	if (!access_key || !crypto_is_token(access_key))
-		return dbb_error_set(err, EINVAL,
-				     "%s:%d: [%s] has no usable access_key (nor HUAWEICLOUD_SDK_AK)",
-				     c->path, config_line(s, "access_key"), profile);
-	if (!project_id || !is_path_safe(project_id))
+	if (project_id) {
+		free(state->project_id);
+		state->project_id = strdup(project_id);
+		if (!state->project_id)
+			return dbb_error_set(err, ENOMEM, "out of memory");
+	}
+	if (!state->project_id || !is_path_safe(state->project_id))
 		return dbb_error_set(err, EINVAL,
 				     "%s:%d: [%s] has no usable project_id (nor HUAWEICLOUD_SDK_PROJECT_ID)",
 				     c->path, config_line(s, "project_id"), profile);
-	state->access_key = strdup(access_key);
-	state->project_id = strdup(project_id);
-	if (config_read_secret(c, s, "secret_key", secret_key_variables, &state->secret, err) < 0)
+	return 0;
+}
+
+static int read_credentials(struct huawei_state *state, const struct config *c,
+			    const struct config_section *s, struct profile *p,
+			    struct dbb_error *err)
+{
+	if (read_keys(state, c, s, p, err) < 0 || read_project(state, c, s, p->name, err) < 0)
 		return -err->errnum;
-	if (!state->secret.value)
-		return dbb_error_set(err, EINVAL,
-				     "%s:%d: [%s] has no secret_key or secret_key_file (nor HUAWEICLOUD_SDK_SK)",
-				     c->path, s->line, profile);
-	return state->access_key && state->project_id ? 0 :
-		dbb_error_set(err, ENOMEM, "out of memory");
+	if (!crypto_is_token(state->access_key))
+		return dbb_error_set(err, EINVAL, "%s:%d: [%s] has an access_key that is not a "
+				     "single word", c->path, config_line(s, "access_key"), p->name);
+	return 0;
 }
 
 static int read_api_version(struct huawei_state *state, const struct config *c,
@@ -1055,7 +1123,7 @@ static int huawei_init_service(struct profile *p, const struct config *c,
 	    config_get_uint(c, s, "page_size", HUAWEI_MAX_PAGE_SIZE, 1, HUAWEI_MAX_PAGE_SIZE,
 			    &state->page_size, err) < 0 ||
 	    read_description(state, c, s, err) < 0 ||
-	    read_credentials(state, c, s, p->name, err) < 0 ||
+	    read_credentials(state, c, s, p, err) < 0 ||
 	    adjust_default_endpoint(p, s, service, err) < 0 ||
 	    read_endpoint(state, p, err) < 0)
 		return -err->errnum;

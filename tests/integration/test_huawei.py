@@ -155,6 +155,8 @@ def run_binary(tmp_path, text):
     config.chmod(0o600)
     (tmp_path / "mnt").mkdir(exist_ok=True)
     env = {k: v for k, v in os.environ.items() if not k.startswith("HUAWEICLOUD_SDK_")}
+    # Not the user's own ~/.huaweicloud/credentials, the last resort for keys.
+    env["HUAWEICLOUD_SDK_CREDENTIALS_FILE"] = str(tmp_path / "no-such-credentials")
     return subprocess.run([BINARY, "-f", "-o", "config=%s" % config, str(tmp_path / "mnt")],
                           capture_output=True, text=True, timeout=30, env=env)
 
@@ -178,6 +180,62 @@ def test_configuration_errors_name_file_and_line(huawei, tmp_path, change, messa
     assert "%s:%d:" % (tmp_path / "bad.conf", line) in result.stderr, result.stderr
     assert message in result.stderr
     assert SK not in result.stderr
+
+
+def sdk_credentials_file(tmp_path, mode=0o600):
+    """The SDK's credentials file (api/huawei.md 5): [basic] wrong, [work] right."""
+    path = tmp_path / "credentials"
+    path.write_text("[basic]\nak = AKOTHER000000000000\nsk = %s\nproject_id = %s\n\n"
+                    "[work]\nak = %s\nsk = %s\nproject_id = %s\n"
+                    % ("SKOTHER00000000000000000000000000000000",
+                       "619d3e78f61b4be68bc5aa0b59edcf7b", AK, SK, PROJECT))
+    path.chmod(mode)
+    return path
+
+
+def check_lines(tmp_path, text, env):
+    config = tmp_path / "check.conf"
+    config.write_text(text)
+    config.chmod(0o600)
+    return subprocess.run([BINARY, "--check", "-o", "config=%s" % config], capture_output=True,
+                          text=True, timeout=60, env=env)
+
+
+def test_keys_and_project_from_the_sdk_credentials_file(huawei, tmp_path):
+    path = sdk_credentials_file(tmp_path)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("HUAWEICLOUD_SDK_")}
+    env["HUAWEICLOUD_SDK_CREDENTIALS_FILE"] = str(path)
+    named = huawei_profile("named", "huawei-rds", huawei, access_key=None, secret_key=None,
+                           project_id=None, credentials="huaweicloud-sdk:work")
+    # Without credentials= and without keys, the [basic] section is the last resort: here
+    # it holds another account, whose (empty) project answers too.
+    basic = huawei_profile("basic", "huawei-rds", huawei, access_key=None, secret_key=None,
+                           project_id=None)
+    result = check_lines(tmp_path, named + basic, env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("named: ok: 3 instances at ")
+    assert lines[0].endswith("(credentials: huaweicloud-sdk %s [work])" % path)
+    assert lines[1].startswith("basic: ok: 0 instances at ")
+    assert lines[1].endswith("(credentials: huaweicloud-sdk %s [basic])" % path)
+    assert SK not in result.stdout + result.stderr
+
+
+def test_sdk_credentials_file_readable_by_others_is_refused(huawei, tmp_path):
+    path = sdk_credentials_file(tmp_path, mode=0o644)
+    env = dict(os.environ, HUAWEICLOUD_SDK_CREDENTIALS_FILE=str(path))
+    result = check_lines(tmp_path, huawei_profile(
+        "hw", "huawei-rds", huawei, access_key=None, secret_key=None, project_id=None,
+        credentials="huaweicloud-sdk:work"), env)
+    assert result.returncode != 0
+    assert "chmod 600 %s" % path in result.stdout + result.stderr
+
+
+def test_credentials_must_name_the_huawei_sdk_file(huawei, tmp_path):
+    result = run_binary(tmp_path, huawei_profile("hw", "huawei-rds", huawei,
+                                                 credentials="ncloud-cli"))
+    assert result.returncode != 0
+    assert "credentials must be huaweicloud-sdk or huaweicloud-sdk:SECTION" in result.stderr
 
 
 def test_rds_knows_only_v3(huawei, tmp_path):
