@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -221,6 +222,10 @@ int main(int argc, char *argv[])
 	}
 
 	log_init(cmdline.foreground, cmdline.debug);
+	/* glibc gives each new thread its own arena; with FUSE's worker
+	 * threads that made a long soak's resident memory creep up with no
+	 * leak (tests/soak). Two arenas keep it flat. */
+	mallopt(M_ARENA_MAX, 2);
 	if (http_global_init() < 0)
 		goto out_args;
 	dbb_error_clear(&err);
