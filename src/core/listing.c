@@ -3,6 +3,7 @@
  */
 #include "core/listing.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,42 +45,88 @@ static bool is_reserved(const char *name, const char *const *reserved)
 	return false;
 }
 
-/* Plain escaped names first; then every member of a group that shares a
- * name, or that takes a reserved name, gets "@<id>". */
+/* How far a record's file name had to go to be unique. */
+enum naming_level {
+	NAME_PLAIN,         /* the escaped provider name */
+	NAME_WITH_ID,       /* "<name>@<id>" */
+	NAME_WITH_HASH,     /* "<name>@<id>~<hash of id>": a plain name took the @ form */
+	NAME_LAST_RESORT,   /* "<name>@<id>~<hash of id and its rank>" */
+};
+
+static uint32_t fnv1a(const char *text, uint32_t hash)
+{
+	for (; *text; text++)
+		hash = (hash ^ (unsigned char)*text) * 16777619u;
+	return hash;
+}
+
+static int name_at_level(struct listing *l, size_t i, uint8_t level, uint32_t rank)
+{
+	const struct entry *e = &l->entries[i];
+	char name[NAMES_BUFFER], id[NAMES_BUFFER * 2];
+
+	if (level == NAME_PLAIN) {
+		names_escape(entry_text(e, ENTRY_NAME), name);
+	} else if (level == NAME_WITH_ID) {
+		names_escape_with_id(entry_text(e, ENTRY_NAME), entry_text(e, ENTRY_ID), name);
+	} else {
+		uint32_t hash = fnv1a(entry_text(e, ENTRY_ID), 2166136261u);
+
+		if (level == NAME_LAST_RESORT)
+			hash = hash * 31 + rank;
+		snprintf(id, sizeof(id), "%s~%08x", entry_text(e, ENTRY_ID), hash);
+		names_escape_with_id(entry_text(e, ENTRY_NAME), id, name);
+	}
+	free(l->entries[i].file_name);
+	l->entries[i].file_name = strdup(name);
+	return l->entries[i].file_name ? 0 : -1;
+}
+
+/* Every record gets its plain escaped name; then, round by round, every
+ * member of a group of equal names (or a name the tree reserves) moves one
+ * level up. The levels depend only on the set of (name, id) pairs, never on
+ * the order of the provider's answer, so names are stable across refreshes. */
 static int assign_file_names(struct listing *l, const char *const *reserved)
 {
-	char name[NAMES_BUFFER];
+	uint8_t *levels = calloc(l->count + 1, 1);
+	int result = -1;
 
-	for (size_t i = 0; i < l->count; i++) {
-		names_escape(entry_text(&l->entries[i], ENTRY_NAME), name);
-		l->entries[i].file_name = strdup(name);
-		if (!l->entries[i].file_name)
-			return -1;
-	}
-	sort_indexes(l, l->by_name, 1);
-	for (size_t i = 0; i < l->count;) {
-		size_t end = i + 1;
-		const char *shared = l->entries[l->by_name[i]].file_name;
+	if (!levels)
+		return -1;
+	sort_indexes(l, l->by_id, 0);
+	for (int round = 0; round <= NAME_LAST_RESORT; round++) {
+		bool moved = false;
 
-		while (end < l->count &&
-		       !strcmp(l->entries[l->by_name[end]].file_name, shared))
-			end++;
-		if (end - i > 1 || is_reserved(shared, reserved) || !*shared) {
-			for (size_t k = i; k < end; k++) {
-				struct entry *e = &l->entries[l->by_name[k]];
+		for (size_t k = 0; k < l->count; k++)
+			if (name_at_level(l, l->by_id[k], levels[l->by_id[k]], (uint32_t)k) < 0)
+				goto out;
+		sort_indexes(l, l->by_name, 1);
+		for (size_t i = 0; i < l->count;) {
+			const char *shared = l->entries[l->by_name[i]].file_name;
+			size_t end = i + 1;
 
-				names_escape_with_id(entry_text(e, ENTRY_NAME),
-						     entry_text(e, ENTRY_ID), name);
-				free(e->file_name);
-				e->file_name = strdup(name);
-				if (!e->file_name)
-					return -1;
+			while (end < l->count &&
+			       !strcmp(l->entries[l->by_name[end]].file_name, shared))
+				end++;
+			if (end - i > 1 || is_reserved(shared, reserved) || !*shared) {
+				for (size_t k = i; k < end; k++) {
+					uint8_t *level = &levels[l->by_name[k]];
+
+					if (*level < NAME_LAST_RESORT) {
+						(*level)++;
+						moved = true;
+					}
+				}
 			}
+			i = end;
 		}
-		i = end;
+		if (!moved)
+			break;
 	}
-	sort_indexes(l, l->by_name, 1);
-	return 0;
+	result = 0;
+out:
+	free(levels);
+	return result;
 }
 
 static void summarize(struct listing *l)
@@ -109,7 +156,6 @@ struct listing *listing_build(struct entry_list *list,
 	l->by_id = malloc((l->count + 1) * sizeof(uint32_t));
 	if (!l->by_name || !l->by_id || assign_file_names(l, reserved) < 0)
 		goto fail;
-	sort_indexes(l, l->by_id, 0);
 	summarize(l);
 	return l;
 fail:

@@ -39,18 +39,44 @@ def shorten(full):
     return data[:keep].decode() + "~%08x" % fnv1a(data)
 
 
+def _fnv1a_text(text, h=2166136261):
+    for byte in text.encode():
+        h = ((h ^ byte) * 16777619) & 0xFFFFFFFF
+    return h
+
+
+def _name_at(name, rid, level, rank):
+    if level == 0:
+        return shorten(escape(name))
+    if level == 1:
+        return shorten(escape(name) + "@" + escape(rid))
+    h = _fnv1a_text(rid)
+    if level == 3:
+        h = (h * 31 + rank) & 0xFFFFFFFF
+    return shorten(escape(name) + "@" + escape("%s~%08x" % (rid, h)))
+
+
 def file_names(records, reserved=()):
-    """{id: file name} for (id, name) records of one directory."""
-    plain = {rid: shorten(escape(name)) for rid, name in records}
-    counts = {}
-    for name in plain.values():
-        counts[name] = counts.get(name, 0) + 1
-    names = {}
-    for rid, name in records:
-        file_name = plain[rid]
-        if counts[file_name] > 1 or file_name in reserved or file_name == "":
-            file_name = shorten(escape(name) + "@" + escape(rid))
-        names[rid] = file_name
+    """{id: file name} for (id, name) records of one directory: plain
+    names, and round by round every member of a group of equal names (or a
+    reserved or empty name) moves up a level: @id, then @id~hash."""
+    ordered = sorted(records, key=lambda r: r[0].encode())
+    levels = {rid: 0 for rid, _ in ordered}
+    for _ in range(4):
+        names = {rid: _name_at(name, rid, levels[rid], rank)
+                 for rank, (rid, name) in enumerate(ordered)}
+        groups = {}
+        for rid, file_name in names.items():
+            groups.setdefault(file_name, []).append(rid)
+        moved = False
+        for file_name, members in groups.items():
+            if len(members) > 1 or file_name in reserved or file_name == "":
+                for rid in members:
+                    if levels[rid] < 3:
+                        levels[rid] += 1
+                        moved = True
+        if not moved:
+            break
     return names
 
 

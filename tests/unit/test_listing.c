@@ -82,8 +82,55 @@ static void test_empty_listing(void)
 	listing_unref(l);
 }
 
+/* Found by fuzz_listing: a plain name equal to another record's "@id" form. */
+static void test_a_plain_name_that_looks_like_a_renamed_one(void)
+{
+	struct entry_list list;
+	struct listing *l;
+	const char *names[3];
+
+	entry_list_init(&list);
+	push(&list, "u1", "daily", 1);
+	push(&list, "u2", "daily", 2);
+	push(&list, "zz", "daily@u1", 3);
+	l = listing_build(&list, NULL);
+	for (size_t i = 0; i < 3; i++)
+		names[i] = listing_at(l, i)->file_name;
+	CHECK(strcmp(names[0], names[1]) && strcmp(names[1], names[2]) &&
+	      strcmp(names[0], names[2]));
+	/* Both sides of the new collision move on, as DESIGN's rule says. */
+	CHECK_STR(listing_find_id(l, "zz")->file_name, "daily@u1@zz");
+	CHECK_STR(listing_find_id(l, "u2")->file_name, "daily@u2");
+	CHECK(!strncmp(listing_find_id(l, "u1")->file_name, "daily@u1~", 9));
+	listing_unref(l);
+}
+
+/* The names do not depend on the order of the provider's answer. */
+static void test_names_do_not_depend_on_answer_order(void)
+{
+	struct entry_list a, b;
+	struct listing *first, *second;
+
+	entry_list_init(&a);
+	entry_list_init(&b);
+	push(&a, "u1", "x", 1);
+	push(&a, "u2", "x", 1);
+	push(&a, "u3", "x@u1", 1);
+	push(&b, "u3", "x@u1", 1);
+	push(&b, "u2", "x", 1);
+	push(&b, "u1", "x", 1);
+	first = listing_build(&a, NULL);
+	second = listing_build(&b, NULL);
+	for (size_t i = 0; i < 3; i++)
+		CHECK_STR(listing_at(first, i)->file_name, listing_at(second, i)->file_name);
+	listing_unref(first);
+	listing_unref(second);
+}
+
 int main(void)
 {
+	RUN(test_a_plain_name_that_looks_like_a_renamed_one);
+	RUN(test_names_do_not_depend_on_answer_order);
 	RUN(test_duplicates_and_reserved_names_get_ids);
 	RUN(test_lookups_by_name_and_id);
 	RUN(test_references_keep_a_listing_alive);
