@@ -23,10 +23,11 @@ const char *entry_readable_name(const struct entry *e)
 int entry_raw_next(const struct entry *e, size_t *pos, const char **key,
 		   const char **value)
 {
-	const char *raw = e->blob + e->raw_offset;
+	const char *raw;
 
 	if (!e->blob || *pos >= e->raw_length)
 		return 0;
+	raw = e->blob + e->raw_offset;
 	*key = raw + *pos;
 	*pos += strlen(*key) + 1;
 	*value = raw + *pos;

@@ -853,10 +853,13 @@ void doc_flat_free(struct doc_flat *flat)
 int doc_flat_next(const char *buf, size_t len, size_t *pos, const char **key,
 		  const char **value)
 {
-	const char *key_end, *value_start, *value_end, *end = buf + len;
+	const char *key_end, *value_start, *value_end, *end;
 
+	/* An empty flattening has no buffer: NULL + 0 is undefined, so the
+	 * end is computed only after the check. */
 	if (!buf || *pos >= len)
 		return 0;
+	end = buf + len;
 	key_end = memchr(buf + *pos, '\0', len - *pos);
 	if (!key_end || key_end + 1 >= end)
 		return 0;
