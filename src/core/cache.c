@@ -23,6 +23,11 @@ struct slot {
 	uint64_t generation;         /* counts finished fetches */
 	int last_result;             /* of the last finished fetch */
 	struct dbb_error last_error;
+	/* The last flight's listing, kept for the callers that waited on it:
+	 * a cache_clear between the fetch and their wake-up must not take
+	 * their answer away. Dropped by cache_clear when nobody waits. */
+	struct listing *delivered;
+	unsigned waiters;
 	pthread_cond_t done;
 };
 
@@ -59,6 +64,7 @@ void cache_free(struct cache *c)
 		for (; s; s = next) {
 			next = s->next;
 			listing_unref(s->listing);
+			listing_unref(s->delivered);
 			pthread_cond_destroy(&s->done);
 			free(s->key);
 			free(s);
@@ -129,6 +135,8 @@ static void run_fetch(struct cache *c, struct slot *s, cache_fetch_fn fetch,
 		listing_unref(s->listing);
 		s->listing = fresh;
 		s->expired = false;
+		listing_unref(s->delivered);
+		s->delivered = s->waiters ? listing_ref(fresh) : NULL;
 	}
 	s->last_result = result;
 	s->last_error = error;
@@ -141,6 +149,7 @@ int cache_get(struct cache *c, const char *key, const struct cache_policy *polic
 	      cache_fetch_fn fetch, void *context, struct listing **out,
 	      enum cache_outcome *outcome, struct dbb_error *err)
 {
+	struct listing *answer = NULL;
 	struct slot *s;
 	int result;
 
@@ -159,16 +168,22 @@ int cache_get(struct cache *c, const char *key, const struct cache_policy *polic
 	if (s->fetching) {
 		uint64_t generation = s->generation;
 
+		s->waiters++;
 		while (s->generation == generation)
 			pthread_cond_wait(&s->done, &c->lock);
+		s->waiters--;
+		answer = s->delivered;
 	} else {
+		/* The lock is held from the publication to here: nothing can
+		 * have dropped the fresh listing. */
 		run_fetch(c, s, fetch, context);
+		answer = s->listing;
 	}
 
 	result = s->last_result;
-	if (result == 0 && s->listing) {
+	if (result == 0 && answer) {
 		*outcome = CACHE_FETCHED;
-		*out = listing_ref(s->listing);
+		*out = listing_ref(answer);
 	} else if (can_serve_stale(s, policy, clock_monotonic_ms())) {
 		*outcome = CACHE_STALE;
 		*out = listing_ref(s->listing);
@@ -218,6 +233,10 @@ void cache_clear(struct cache *c)
 			listing_unref(s->listing);
 			s->listing = NULL;
 			s->expired = false;
+			if (!s->waiters) {
+				listing_unref(s->delivered);
+				s->delivered = NULL;
+			}
 		}
 	}
 	pthread_mutex_unlock(&c->lock);
