@@ -8,6 +8,7 @@ DBB_PACKAGES=(
 	libfuse3-dev fuse3
 	libcurl4-openssl-dev libssl-dev libjansson-dev libxml2-dev
 	python3 python3-pytest attr curl openssl libglib2.0-bin
+	nginx-light
 )
 
 dbb_missing_packages() {

@@ -12,8 +12,9 @@
  * reference count; `refresh_lock` serialises asking the provider for a new
  * link (an API call, never made under `lock`). The pool's lock guards the
  * job queue and the list of live readers; the size map has its own. No
- * lock is held across an HTTP request, and none of them is taken while
- * another is held, except pool -> reader when shutting down.
+ * lock is held across an HTTP request; the only nesting is a reader's
+ * `lock` then the pool's (queueing a prefetch), and `refresh_lock` then
+ * `lock`.
  *
  * Ownership: a reader is referenced by its open and by each fetch queued or
  * running for it; the last reference frees it, so close never waits.
@@ -26,6 +27,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include "core/catalog.h"
@@ -169,7 +171,7 @@ static bool evict_oldest(struct content_layout *l, int64_t keep_from, int64_t ke
 	for (unsigned i = 0; i < CONTENT_MAX_PARTS; i++) {
 		const struct content_part *p = &l->parts[i];
 
-		if (p->state != CONTENT_PART_READY ||
+		if (p->state != CONTENT_PART_READY || p->pins ||
 		    (p->offset < keep_to && part_end(p) > keep_from))
 			continue;
 		if (oldest < 0 || p->used < l->parts[oldest].used)
@@ -262,6 +264,8 @@ void content_layout_plan(struct content_layout *l, int64_t offset, size_t size,
 
 		/* A failed range is fetched anew by the next read that needs
 		 * it; a range the stream has passed is of no more use. */
+		if (p->pins)
+			continue;
 		if (p->state == CONTENT_PART_FAILED ||
 		    (p->state == CONTENT_PART_READY &&
 		     part_end(p) + CONTENT_KEEP_BEHIND <= offset &&
@@ -492,6 +496,9 @@ struct content_reader {
 	bool closing;
 	struct content_layout layout;
 	char *data[CONTENT_MAX_PARTS];
+	size_t capacity[CONTENT_MAX_PARTS];     /* bytes allocated for data[] */
+	char *spare[4];
+	size_t spare_count;
 	struct dbb_error errors[CONTENT_MAX_PARTS];
 	struct shared_source *source;
 	pthread_mutex_t refresh_lock;
@@ -550,6 +557,8 @@ static void reader_free(struct content_reader *r)
 
 	for (unsigned i = 0; i < CONTENT_MAX_PARTS; i++)
 		free(r->data[i]);
+	for (size_t i = 0; i < r->spare_count; i++)
+		free(r->spare[i]);
 	source_release(r->source);
 	http_client_free(r->http);
 	pthread_mutex_destroy(&r->lock);
@@ -711,13 +720,33 @@ static const char *target_of(const char *url)
 	return p ? p : "/";
 }
 
-/* GETs [offset, offset + length) once with this source. Returns 0 with the
- * body (owned by the caller; NULL when empty) and *total, or -errno; 403
- * comes back as -EACCES so that the caller can ask for a fresh link. */
+/* Bytes a part of `length` gets: big parts share one size, so that their
+ * buffers are reused, already faulted in, instead of mapped anew. */
+static size_t buffer_capacity(int64_t length)
+{
+	return length > CONTENT_FIRST_RANGE ? (size_t)CONTENT_PART_MAX : (size_t)length;
+}
+
+static char *buffer_take(struct content_reader *r, int64_t length)
+{
+	char *buffer = NULL;
+
+	pthread_mutex_lock(&r->lock);
+	if (buffer_capacity(length) == (size_t)CONTENT_PART_MAX && r->spare_count)
+		buffer = r->spare[--r->spare_count];
+	pthread_mutex_unlock(&r->lock);
+	return buffer ? buffer : malloc(buffer_capacity(length) ? buffer_capacity(length) : 1);
+}
+
+/* GETs [offset, offset + length) once with this source, into a buffer of
+ * buffer_capacity(length). Returns 0 with the body (owned by the caller)
+ * and *total, or -errno; 403 comes back as -EACCES so that the caller can
+ * ask for a fresh link. */
 static int get_range(struct content_reader *r, const struct shared_source *s,
 		     int64_t offset, int64_t length, int64_t known_size, char **body,
 		     size_t *body_length, int64_t *total, struct dbb_error *err)
 {
+	char *sink = buffer_take(r, length);
 	struct answer_context context = { .answer = { offset, length, known_size, 0, "", -1, 0 } };
 	struct http_headers headers;
 	struct http_response resp;
@@ -728,6 +757,8 @@ static int get_range(struct content_reader *r, const struct shared_source *s,
 	*body = NULL;
 	*body_length = 0;
 	http_headers_init(&headers);
+	if (!sink)
+		return dbb_error_set(err, ENOMEM, "out of memory");
 	snprintf(range, sizeof(range), "bytes=%" PRId64 "-%" PRId64, offset,
 		 offset + length - 1);
 	for (size_t i = 0; i < s->source.headers.count; i++) {
@@ -759,6 +790,8 @@ static int get_range(struct content_reader *r, const struct shared_source *s,
 	req.sign_context = s->source.sign_context;
 	req.accept = accept_answer;
 	req.accept_context = &context;
+	req.sink = sink;
+	req.sink_capacity = (size_t)length;
 	stats_add(&r->profile->stats, &r->profile->stats.ranges_requested, 1);
 	if (http_perform(r->http, &req, &resp, err) < 0) {
 		/* A refused answer says why better than "malformed". */
@@ -784,14 +817,15 @@ static int get_range(struct content_reader *r, const struct shared_source *s,
 		err->http_status = (int)resp.status;
 		snprintf(err->request_id, sizeof(err->request_id), "%s", resp.request_id);
 	} else {
-		*body = resp.body;
+		*body = sink;
+		sink = NULL;
 		*body_length = resp.length;
-		resp.body = NULL;
 		stats_add(&r->profile->stats, &r->profile->stats.bytes_streamed, resp.length);
 	}
 	*total = context.total;
 	http_response_destroy(&resp);
 out:
+	free(sink);
 	http_headers_destroy(&headers);
 	return result;
 }
@@ -863,6 +897,7 @@ static void fetch_part(struct content_reader *r, unsigned part, uint32_t generat
 	    r->layout.parts[part].state == CONTENT_PART_FETCHING) {
 		free(r->data[part]);
 		r->data[part] = body;
+		r->capacity[part] = buffer_capacity(length);
 		body = NULL;
 		r->errors[part] = err;
 		content_layout_finish(&r->layout, part, result == 0);
@@ -955,8 +990,14 @@ static size_t start_plan(struct content_reader *r, const struct content_plan *pl
 	size_t count = 0;
 
 	for (size_t i = 0; i < plan->evict_count; i++) {
-		free(r->data[plan->evict[i]]);
-		r->data[plan->evict[i]] = NULL;
+		unsigned k = plan->evict[i];
+
+		/* A few big buffers are kept for the next parts. */
+		if (r->capacity[k] == (size_t)CONTENT_PART_MAX && r->spare_count < 4)
+			r->spare[r->spare_count++] = r->data[k];
+		else
+			free(r->data[k]);
+		r->data[k] = NULL;
 	}
 	for (size_t i = 0; i < plan->fetch_count; i++) {
 		unsigned part = plan->fetch[i];
@@ -975,11 +1016,13 @@ static size_t start_plan(struct content_reader *r, const struct content_plan *pl
 	return count;
 }
 
-/* Copies [offset, end) out of ready parts under r->lock. Returns 1 when
- * done, 0 when it must wait for a part, -errno when a part failed. */
-static int copy_out(struct content_reader *r, char *buffer, int64_t offset, int64_t end,
-		    struct dbb_error *err)
+/* Maps [offset, end) onto ready parts under r->lock, pinning them.
+ * Returns 1 when done, 0 when it must wait for a part (nothing pinned),
+ * -EIO when a part failed. */
+static int map_parts(struct content_reader *r, int64_t offset, int64_t end,
+		     struct content_map *map, struct dbb_error *err)
 {
+	map->count = 0;
 	for (int64_t p = offset; p < end;) {
 		int i = content_layout_find(&r->layout, p);
 		const struct content_part *part;
@@ -995,14 +1038,19 @@ static int copy_out(struct content_reader *r, char *buffer, int64_t offset, int6
 			return -EIO;
 		}
 		n = min64(part_end(part), end) - p;
-		memcpy(buffer + (p - offset), r->data[i] + (p - part->offset), (size_t)n);
+		map->spans[map->count].data = r->data[i] + (p - part->offset);
+		map->spans[map->count].length = (size_t)n;
+		map->parts[map->count++] = (unsigned)i;
 		p += n;
 	}
+	map->pinned = map->count;
+	for (size_t k = 0; k < map->pinned; k++)
+		r->layout.parts[map->parts[k]].pins++;
 	return 1;
 }
 
-ssize_t content_reader_read(struct content_reader *r, char *buffer, size_t size,
-			    int64_t offset, struct dbb_error *err)
+ssize_t content_reader_map(struct content_reader *r, size_t size, int64_t offset,
+			   struct content_map *map, struct dbb_error *err)
 {
 	struct content_plan plan;
 	unsigned mine[CONTENT_MAX_PARTS];
@@ -1010,12 +1058,14 @@ ssize_t content_reader_read(struct content_reader *r, char *buffer, size_t size,
 	int64_t end;
 	int result = 0;
 
+	map->count = map->pinned = 0;
 	pthread_mutex_lock(&r->lock);
 	end = min64(offset + (int64_t)size, r->layout.size);
 	if (offset < 0 || offset >= end) {
 		pthread_mutex_unlock(&r->lock);
 		return 0;
 	}
+	/* Until unmap: the parts are pinned, the reader stays. */
 	r->references++;
 	content_layout_note_read(&r->layout, offset, size);
 	for (;;) {
@@ -1031,7 +1081,7 @@ ssize_t content_reader_read(struct content_reader *r, char *buffer, size_t size,
 				fetch_part(r, mine[i], generations[i]);
 			pthread_mutex_lock(&r->lock);
 		}
-		result = copy_out(r, buffer, offset, end, err);
+		result = map_parts(r, offset, end, map, err);
 		if (result != 0)
 			break;
 		if (r->closing) {
@@ -1040,9 +1090,38 @@ ssize_t content_reader_read(struct content_reader *r, char *buffer, size_t size,
 		}
 		pthread_cond_wait(&r->changed, &r->lock);
 	}
-	if (!reader_unref_locked(r))
+	if (result < 0 && !reader_unref_locked(r))
+		pthread_mutex_unlock(&r->lock);
+	else if (result >= 0)
 		pthread_mutex_unlock(&r->lock);
 	return result < 0 ? result : (ssize_t)(end - offset);
+}
+
+void content_reader_unmap(struct content_reader *r, struct content_map *map)
+{
+	pthread_mutex_lock(&r->lock);
+	for (size_t k = 0; k < map->pinned; k++)
+		r->layout.parts[map->parts[k]].pins--;
+	map->count = map->pinned = 0;
+	if (!reader_unref_locked(r))
+		pthread_mutex_unlock(&r->lock);
+}
+
+ssize_t content_reader_read(struct content_reader *r, char *buffer, size_t size,
+			    int64_t offset, struct dbb_error *err)
+{
+	struct content_map map;
+	ssize_t got = content_reader_map(r, size, offset, &map, err);
+	size_t used = 0;
+
+	if (got <= 0)
+		return got;
+	for (size_t i = 0; i < map.count; i++) {
+		memcpy(buffer + used, map.spans[i].data, map.spans[i].length);
+		used += map.spans[i].length;
+	}
+	content_reader_unmap(r, &map);
+	return got;
 }
 
 /* ---- open and close ---------------------------------------------------- */
@@ -1108,6 +1187,7 @@ static int learn_size(struct content_reader *r, struct dbb_error *err)
 	}
 	part = content_layout_claim(&r->layout, 0, (int64_t)length, false);
 	r->data[part] = body;
+	r->capacity[part] = buffer_capacity(CONTENT_FIRST_RANGE);
 	content_layout_finish(&r->layout, (unsigned)part, true);
 	return 0;
 }

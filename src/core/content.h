@@ -89,6 +89,25 @@ int content_reader_open(const struct content_open_params *params,
 ssize_t content_reader_read(struct content_reader *r, char *buffer, size_t size,
 			    int64_t offset, struct dbb_error *err);
 
+/* The same bytes without a copy: spans that point into the reader's parts.
+ * After a positive return (and only then) the parts stay in memory until
+ * content_reader_unmap(). */
+struct content_span {
+	const char *data;
+	size_t length;
+};
+
+struct content_map {
+	struct content_span spans[CONTENT_MAX_PARTS];
+	size_t count;
+	unsigned parts[CONTENT_MAX_PARTS];   /* the pinned parts */
+	size_t pinned;
+};
+
+ssize_t content_reader_map(struct content_reader *r, size_t size, int64_t offset,
+			   struct content_map *map, struct dbb_error *err);
+void content_reader_unmap(struct content_reader *r, struct content_map *map);
+
 /* The exact size of the backup. */
 int64_t content_reader_size(const struct content_reader *r);
 
@@ -122,6 +141,7 @@ struct content_part {
 	bool prefetch;               /* ahead of the reader, not asked for yet */
 	uint64_t used;               /* layout tick of the last read that used it */
 	uint32_t generation;         /* changes each time the slot is reused */
+	unsigned pins;               /* readers using its bytes: not evicted */
 };
 
 struct content_layout {

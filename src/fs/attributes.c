@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/content.h"
 #include "fs/fs.h"
 
 void fill_common(struct fs *fs, fuse_ino_t ino, mode_t mode, int64_t mtime,
@@ -25,14 +26,20 @@ void fill_common(struct fs *fs, fuse_ino_t ino, mode_t mode, int64_t mtime,
 	st->st_mtime = st->st_ctime = st->st_atime = (time_t)mtime;
 }
 
-void fill_backup(struct fs *fs, fuse_ino_t ino, const struct entry *e,
-			struct stat *st)
+void fill_backup(struct fs *fs, fuse_ino_t ino, const struct profile *p,
+		 const struct entry *instance, const struct entry *e, struct stat *st)
 {
+	/* Exact once an open learned it (core/content.h), else as listed. */
+	int64_t size = content_exact_size(p, entry_text(instance, ENTRY_ID),
+					  entry_text(e, ENTRY_ID));
+
+	if (size < 0)
+		size = e->size;
 	fill_common(fs, ino, S_IFREG | 0444, entry_mtime(e), st);
-	if (e->size > 0) {
-		st->st_size = e->size;
+	if (size > 0) {
+		st->st_size = size;
 		/* Written so that sizes near 2^63 cannot overflow. */
-		st->st_blocks = e->size / 512 + (e->size % 512 != 0);
+		st->st_blocks = size / 512 + (size % 512 != 0);
 	}
 }
 
@@ -103,7 +110,7 @@ int node_attributes(struct fs *fs, const struct node *n, struct stat *st,
 		if ((result = resolve_backup(fs, n, &r, err)) < 0)
 			break;
 		if (n->kind == NODE_BACKUP)
-			fill_backup(fs, n->ino, r.backup, st);
+			fill_backup(fs, n->ino, r.profile, r.instance, r.backup, st);
 		else
 			fill_common(fs, n->ino, S_IFREG | 0600, entry_mtime(r.backup), st);
 		*timeout = catalog_entry_timeout(r.profile, r.backups);

@@ -1,8 +1,9 @@
 /*
  * backup_file.c: a backup's bytes, through the content reader
  * (core/content.h). open asks the provider where the bytes are, or says
- * why they cannot be read and what would help; read copies out of the
- * reader; release ends it without waiting for its prefetches.
+ * why they cannot be read and what would help; read replies straight from
+ * the reader's buffers (no copy here); release ends it without waiting for
+ * its prefetches.
  *
  * The kernel keeps a backup's pages from one open to the next
  * (keep_cache): backups never change, so a second cat is served from
@@ -20,27 +21,47 @@
 #include "core/content.h"
 #include "core/log.h"
 #include "fs/fs.h"
+#include "fs/handles.h"
 #include "fs/worker.h"
+
+/* One open: the reader, tracked so that an open the kernel never
+ * released is closed at exit. */
+struct backup_handle {
+	struct open_handle handle;        /* first: the handle is the object */
+	struct content_reader *reader;
+};
+
+static void backup_handle_destroy(struct open_handle *h)
+{
+	struct backup_handle *b = (struct backup_handle *)h;
+
+	content_reader_close(b->reader);
+	free(b);
+}
 
 static struct content_reader *reader_of(struct fuse_file_info *fi)
 {
-	return (struct content_reader *)(uintptr_t)fi->fh;
+	return ((struct backup_handle *)(uintptr_t)fi->fh)->reader;
 }
 
-/* ENODATA, with the remedy where there is one. */
+/* The export remedy, for a backup that becomes readable once exported. */
+static void remedy_export(const struct resolved *r, struct dbb_error *err)
+{
+	dbb_error_set_remedy(err, "export it: echo BUCKET > %s/%s/.export/%s",
+			     r->profile->name, entry_text(r->instance, ENTRY_NAME),
+			     r->backup->file_name);
+}
+
+/* ENODATA for a backup whose provider cannot serve bytes at all. */
 static void refuse_unreadable(const struct resolved *r, struct dbb_error *err)
 {
 	if (r->backup->readable == ENTRY_READABLE_AFTER_EXPORT) {
 		dbb_error_set(err, ENODATA, "the contents of this backup are not readable "
 			      "through the mount until it is exported");
-		dbb_error_set_remedy(err, "export it: echo BUCKET > %s/%s/.export/%s",
-				     r->profile->name, entry_text(r->instance, ENTRY_NAME),
-				     r->backup->file_name);
-	} else if (r->profile->kind->capabilities & PROVIDER_CAN_READ &&
-		   r->profile->kind->open_content) {
+		remedy_export(r, err);
+	} else if (r->profile->kind->open_content) {
 		dbb_error_set(err, ENODATA, "this backup (status %s) has no contents to read",
 			      entry_text(r->backup, ENTRY_STATUS));
-		dbb_error_set_remedy(err, "wait until the backup is complete");
 	} else {
 		dbb_error_set(err, ENODATA, "%s offers no way to read a backup's contents",
 			      r->profile->kind->summary);
@@ -77,6 +98,7 @@ void backup_file_open(fuse_req_t req, struct fs *fs, struct node *n,
 {
 	struct content_open_params params;
 	struct content_reader *reader;
+	struct backup_handle *b;
 	struct resolved r = { 0 };
 	struct dbb_error err;
 	int64_t told;
@@ -88,7 +110,9 @@ void backup_file_open(fuse_req_t req, struct fs *fs, struct node *n,
 		reply_failure(req, "open", n, NULL, &err);
 		return;
 	}
-	if (r.backup->readable != ENTRY_READABLE_YES || !r.profile->kind->open_content) {
+	/* A backup readable after an export may be exported by now: the
+	 * provider says (ENODATA when it is not). */
+	if (r.backup->readable == ENTRY_READABLE_NO || !r.profile->kind->open_content) {
 		refuse_unreadable(&r, &err);
 		resolved_release(&r);
 		reply_unreadable(req, n, &err);
@@ -103,21 +127,34 @@ void backup_file_open(fuse_req_t req, struct fs *fs, struct node *n,
 	};
 	told = told_size(&r);
 	result = content_reader_open(&params, &reader, &err);
+	if (result == -ENODATA && r.backup->readable == ENTRY_READABLE_AFTER_EXPORT &&
+	    !err.remedy[0])
+		remedy_export(&r, &err);
 	resolved_release(&r);
 	if (result < 0) {
 		reply_unreadable(req, n, &err);
 		return;
 	}
+	b = calloc(1, sizeof(*b));
+	if (!b) {
+		content_reader_close(reader);
+		fuse_reply_err(req, ENOMEM);
+		return;
+	}
+	b->reader = reader;
+	handles_add(&b->handle, backup_handle_destroy);
 	if (content_reader_size_changed(reader)) {
 		worker_invalidate_inode(fs->worker, n->ino);
 		if (content_reader_size(reader) > told)
 			fi->direct_io = 1;
 	}
 	fi->keep_cache = !fi->direct_io;
-	fi->fh = (uintptr_t)reader;
-	/* An interrupted open gets no release: end the reader here. */
-	if (fuse_reply_open(req, fi) == -ENOENT)
-		content_reader_close(reader);
+	fi->fh = (uintptr_t)b;
+	/* An interrupted open gets no release: end it here. */
+	if (fuse_reply_open(req, fi) == -ENOENT) {
+		handles_remove(&b->handle);
+		backup_handle_destroy(&b->handle);
+	}
 }
 
 /* The reply points into the reader's parts: no copy on our side. */
@@ -151,6 +188,9 @@ void backup_file_read(fuse_req_t req, struct fs *fs, struct node *n, size_t size
 void backup_file_release(fuse_req_t req, struct fs *fs, struct node *n,
 			 struct fuse_file_info *fi)
 {
-	content_reader_close(reader_of(fi));
+	struct backup_handle *b = (struct backup_handle *)(uintptr_t)fi->fh;
+
+	handles_remove(&b->handle);
+	backup_handle_destroy(&b->handle);
 	fuse_reply_err(req, 0);
 }

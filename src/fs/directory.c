@@ -142,7 +142,8 @@ static void dir_entry_attributes(struct fs *fs, struct dir_stream *d, size_t i,
 
 	memset(e, 0, sizeof(*e));
 	if (child && i >= d->special_count && d->listing && child->kind == NODE_BACKUP) {
-		fill_backup(fs, child->ino, listing_at(d->listing, i - d->special_count), &e->attr);
+		fill_backup(fs, child->ino, d->records.profile, d->records.instance,
+			    listing_at(d->listing, i - d->special_count), &e->attr);
 		timeout = catalog_entry_timeout(d->records.profile, d->listing);
 	} else if (child && i >= d->special_count && child->kind == NODE_INSTANCE) {
 		const struct entry *instance = listing_at(d->listing, i - d->special_count);

@@ -72,7 +72,8 @@ int resolve_backup(struct fs *fs, const struct node *n, struct resolved *r,
 
 void fill_common(struct fs *fs, fuse_ino_t ino, mode_t mode, int64_t mtime,
 		 struct stat *st);
-void fill_backup(struct fs *fs, fuse_ino_t ino, const struct entry *e, struct stat *st);
+void fill_backup(struct fs *fs, fuse_ino_t ino, const struct profile *p,
+		 const struct entry *instance, const struct entry *e, struct stat *st);
 mode_t instance_mode(const struct profile *p);
 int64_t instance_mtime(struct fs *fs, struct profile *p, const struct entry *instance);
 /* Attributes of any node, and how long the kernel may keep them. */

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "core/check.h"
+#include "core/content.h"
 #include "core/log.h"
 #include "fs/fs.h"
 #include "fs/handles.h"
@@ -265,6 +266,8 @@ int main(int argc, char *argv[])
 
 	worker_stop(fs.worker);
 	handles_destroy_all();
+	/* Prefetches still running end before the profiles they count in. */
+	content_shutdown();
 out_unmount:
 	fuse_session_unmount(fs.session);
 out_signals:

@@ -228,6 +228,7 @@ static bool bucket_take(struct token_bucket *b, int64_t deadline_ms)
 /* ---- one attempt ------------------------------------------------------ */
 
 struct attempt {
+	const struct http_request *req;
 	struct http_client *client;
 	struct http_response *resp;
 	size_t capacity;
@@ -240,6 +241,15 @@ static size_t on_body(char *data, size_t size, size_t count, void *user)
 	struct http_response *r = a->resp;
 	size_t length = size * count;
 
+	if (a->req->sink) {
+		if (r->length + length > a->req->sink_capacity) {
+			a->too_large = true;
+			return 0;
+		}
+		memcpy(a->req->sink + r->length, data, length);
+		r->length += length;
+		return length;
+	}
 	if (r->length + length > a->client->settings.max_body) {
 		a->too_large = true;
 		return 0;
@@ -366,6 +376,8 @@ static void configure_handle(struct http_client *client, CURL *handle,
 	curl_easy_setopt(handle, CURLOPT_SHARE, client->share);
 	curl_easy_setopt(handle, CURLOPT_URL, req->url);
 	curl_easy_setopt(handle, CURLOPT_NOSIGNAL, 1L);
+	if (req->sink)
+		curl_easy_setopt(handle, CURLOPT_BUFFERSIZE, 512L * 1024);
 	curl_easy_setopt(handle, CURLOPT_HTTPHEADER, headers);
 	curl_easy_setopt(handle, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(handle, CURLOPT_WRITEDATA, a);
@@ -533,7 +545,7 @@ static enum verdict attempt_once(struct http_client *client,
 {
 	struct http_headers signed_headers;
 	struct curl_slist *header_list = NULL;
-	struct attempt a = { client, resp, 0, false };
+	struct attempt a = { req, client, resp, 0, false };
 	enum verdict verdict = FAILED;
 	int64_t started = clock_monotonic_ms();
 	CURL *handle;

@@ -85,6 +85,10 @@ struct http_request {
 	void *sign_context;
 	http_accept_fn accept;
 	void *accept_context;
+	/* The body goes here when set (at most sink_capacity bytes); resp->body
+	 * stays NULL and resp->length counts it. */
+	char *sink;
+	size_t sink_capacity;
 };
 
 struct http_client *http_client_new(const struct http_settings *settings);

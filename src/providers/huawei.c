@@ -169,9 +169,8 @@ static const struct huawei_service rds_service = {
 	/* KB (0.5): the service rounds, so st_size is the backup's size to
 	 * within 1 KiB, not to the byte (TaurusDB's MB likewise to 1 MiB). */
 	.size_unit = 1024,
-	/* backup-files gives download links (2.10); until this provider
-	 * serves content through them, the files cannot be read. */
-	.readable = ENTRY_READABLE_NO,
+	/* backup-files gives download links (2.10). */
+	.readable = ENTRY_READABLE_YES,
 	.apis = rds_apis,
 	.codes = rds_codes,
 	.code_count = sizeof(rds_codes) / sizeof(rds_codes[0]),
@@ -739,6 +738,63 @@ static int huawei_list_backups(struct profile *p, const struct entry *instance,
 			      instance, out, err);
 }
 
+/* ---- content (RDS) ------------------------------------------------------ */
+
+/* GET /v3/{project_id}/backup-files?backup_id=... (2.10): the backup's
+ * files, each with a download link valid until link_expired_time and a
+ * size in KB. The size is not exact, so the content reader takes the exact
+ * one from the link's first answer. */
+static int rds_open_content(struct profile *p, const struct entry *instance,
+			    const struct entry *backup, struct content_source *out,
+			    struct dbb_error *err)
+{
+	struct query q = { .length = 0 };
+	struct huawei_call c = {
+		.operation = "ShowBackupDownloadLink", .method = "GET",
+		.suffix = "/backup-files", .query = &q, .answer_key = "files",
+		.idempotent = true,
+	};
+	const json_t *files, *file;
+	const char *link, *expires;
+	json_t *answer = NULL;
+	size_t count;
+	int64_t when;
+
+	query_add(&q, "backup_id", entry_text(backup, ENTRY_ID));
+	if (huawei_perform(p, &c, &answer, err) < 0)
+		return -err->errnum;
+	files = json_object_get(answer, "files");
+	count = json_is_array(files) ? json_array_size(files) : 0;
+	file = count == 1 ? json_array_get(files, 0) : NULL;
+	link = file ? doc_str(file, "download_link") : NULL;
+	if (count > 1) {
+		/* Joining them would make a file that is no backup. */
+		dbb_error_set(err, ENODATA, "RDS keeps this backup as %zu files, and the mount "
+			      "shows a backup as one file", count);
+		dbb_error_set_remedy(err, "download its files from the RDS console "
+				     "(Backups, Download)");
+	} else if (!link || !link[0]) {
+		dbb_error_set(err, ENODATA, "RDS gives no download link for this backup "
+			      "(status %s)", entry_text(backup, ENTRY_STATUS));
+	} else if (!(out->url = strdup(link))) {
+		dbb_error_set(err, ENOMEM, "out of memory");
+	}
+	if (!out->url) {
+		json_decref(answer);
+		return -err->errnum;
+	}
+	http_headers_init(&out->headers);
+	/* "2018-08-16T10:15:14+0000"; unreadable: the 403 tells instead. */
+	expires = doc_str(file, "link_expired_time");
+	out->expires_at = expires && time_parse_iso8601_flags(expires, TIME_ASSUME_UTC,
+							      &when) == 0 ? when : 0;
+	out->size = -1;
+	out->sign = NULL;
+	out->sign_context = NULL;
+	json_decref(answer);
+	return 0;
+}
+
 /* ---- names and mkdir ---------------------------------------------------- */
 
 /* Decodes one UTF-8 character at s; returns its length (0: invalid). */
@@ -1159,7 +1215,6 @@ static const char *const huawei_keys[] = {
 };
 
 #define HUAWEI_KIND_COMMON                                              \
-	.capabilities = PROVIDER_CAN_LIST | PROVIDER_CAN_MKDIR,         \
 	.default_region = "cn-north-4",                                 \
 	.request_id_header = "X-Request-Id",                            \
 	.config_keys = huawei_keys,                                     \
@@ -1174,6 +1229,7 @@ const struct provider_kind huawei_taurusdb_kind = {
 	.summary = "Huawei Cloud TaurusDB (GaussDB(for MySQL))",
 	.default_endpoint = "https://gaussdb.{region}.myhuaweicloud.com",
 	.init = init_taurusdb,
+	.capabilities = PROVIDER_CAN_LIST | PROVIDER_CAN_MKDIR,
 	HUAWEI_KIND_COMMON,
 };
 
@@ -1182,5 +1238,7 @@ const struct provider_kind huawei_rds_kind = {
 	.summary = "Huawei Cloud RDS v3 (MySQL, PostgreSQL, SQL Server)",
 	.default_endpoint = "https://rds.{region}.myhuaweicloud.com",
 	.init = init_rds,
+	.capabilities = PROVIDER_CAN_LIST | PROVIDER_CAN_MKDIR | PROVIDER_CAN_READ,
+	.open_content = rds_open_content,
 	HUAWEI_KIND_COMMON,
 };

@@ -13,6 +13,7 @@ Wire facts: shared/api/huawei.md ([I] there = inferred).  Both services on one p
     rds                     ListInstances             GET  /v3/{project_id}/instances
                             ListBackups               GET  /v3/{project_id}/backups (instance_id required)
                             CreateManualBackup        POST /v3/{project_id}/backups  200
+                            ShowBackupDownloadLink    GET  /v3/{project_id}/backup-files (backup_id)
 
 Routing.  The real services live on different hosts (gaussdb.{region}, gaussdbformysql.
 {region}, rds.{region}) and share paths, so a request is routed by, in order: a leading
@@ -54,6 +55,18 @@ end_time, take_up_time) -- or FAILED after a "fail_build" fault -- once its age 
 "build_seconds"; its age is the real time since the create plus every POST /_fake/tick
 since.  Times are written with the scenario's "time_zone_offset" (default +0800).
 
+RDS download links (huawei.md 2.10): GET /v3/{project_id}/backup-files?backup_id=ID
+answers {"files": [{"name", "size" (KB: the backup's, split among its files),
+"download_link", "link_expired_time" ("YYYY-MM-DDThh:mm:ss+0000")}], "bucket"}; no
+backup_id or an unknown one: 400 DBS.200001.  A backup's files are its scenario-only
+"download" (never listed): {"file": NAME, "rate": BYTES_PER_S, "short_body": true}, or a
+list of them (several files), or none (an empty files[]).  Links point at a download
+server (tests/fakes/nginx.py), from the scenario's top-level "content": {"base_url",
+"secret" (nginx secure_link: links then expire for real), "link_seconds" (default 900),
+"reported_link_seconds" (what link_expired_time says; default link_seconds),
+"short_body_url" (the ShortBodyProxy, for "short_body")}; link times use the real clock
+(nginx's), not the skewed one.
+
 Control API: fakecore's, plus GET /_fake/creates (every accepted create); state patches
 add_backup, remove_backup, set_backup_field (by "backup" id), finish_backup {"backup",
 "status"}, add_instance, remove_instance, set_instance_field (by "instance" id), each with
@@ -66,7 +79,8 @@ Inferred, not verified against the live services: every error code's HTTP status
 those huawei.md marks [V]; DBS.200001 for TaurusDB; the APIGW.0301 details; the X-Project-Id
 and project checks; routing by path segment; the legacy create's 200; DBS.200022 on a
 TaurusDB create for an unknown instance; an empty list for an unknown TaurusDB instance_id;
-busy while building; the finished backup's fields; RDS "BACKING UP"; the backup order.
+busy while building; the finished backup's fields; RDS "BACKING UP"; the backup order;
+backup-files' error for an unknown backup, its file names, and how it splits the size.
 
 Run:  /usr/bin/python3 huawei_fake.py --scenario scenarios/huawei-demo.json --port-file P
 """
@@ -79,11 +93,13 @@ import json
 import os
 import re
 import sys
+import time
 import uuid
 from urllib.parse import quote, unquote
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import fakecore  # noqa: E402
+import nginx  # noqa: E402   (signed download links)
 from fakecore import ControlError, Response  # noqa: E402
 
 # -- wire constants ----------------------------------------------------------------------
@@ -205,7 +221,8 @@ RDS = Service(
     "rds", ("rds.",),
     {("GET", "/v3", "/instances"): ("ListInstances", "list_instances"),
      ("GET", "/v3", "/backups"): ("ListBackups", "list_backups"),
-     ("POST", "/v3", "/backups"): ("CreateManualBackup", "create_backup")},
+     ("POST", "/v3", "/backups"): ("CreateManualBackup", "create_backup"),
+     ("GET", "/v3", "/backup-files"): ("ShowBackupDownloadLink", "backup_files")},
     "KB", ("BUILDING", "COMPLETED", "FAILED", "DELETING"), "in01", "br01",
     (404, DBS_INSTANCE_MISSING_RDS, "The DB instance does not exist."),
     set())
@@ -564,8 +581,19 @@ class Section:
         return {"instances": instances}
 
 
+# "content": where RDS download links point (tests/fakes/nginx.py). A backup's
+# "download" ({"file", "rate", "short_body"}, or a list of them: several files)
+# names files under that server's /files/; it is never served in listings.
+CONTENT_KEYS = {"base_url", "secret", "link_seconds", "reported_link_seconds",
+                "short_body_url"}
+DOWNLOAD_KEYS = {"file", "rate", "short_body"}
+LINK_TIME_FORMAT = "%Y-%m-%dT%H:%M:%S+0000"   # 2.10's example, with a valid day
+HIDDEN_BACKUP_KEYS = ("download",)
+
+
 def check_top_level_keys(scenario):
-    allowed = {"accounts", "build_seconds", "time_zone_offset", "build_size"} | set(SCENARIO_KINDS)
+    allowed = ({"accounts", "build_seconds", "time_zone_offset", "build_size", "content"} |
+               set(SCENARIO_KINDS))
     unknown = [k for k in scenario if k not in allowed and not k.startswith("_")]
     if unknown:
         raise ScenarioError("scenario: unknown top-level keys %s" % unknown)
@@ -618,6 +646,10 @@ class World:
         self.time_zone_offset = scenario.get("time_zone_offset", "+0800")
         # Size (in the service's unit) a finished manual backup gets, per service.
         self.build_size = dict({"taurusdb": 2048, "rds": 3500}, **scenario.get("build_size", {}))
+        self.content = dict(scenario.get("content") or {})
+        unknown = set(self.content) - CONTENT_KEYS
+        if unknown:
+            raise ScenarioError("content: unknown keys %s" % sorted(unknown))
         self.creates = []     # every accepted create, in order
         self.building = {}    # backup id -> bookkeeping of a backup still being made
 
@@ -684,7 +716,51 @@ class World:
                 if (not params.get("backup_id") or b["id"] == params["backup_id"]) and
                 (not params.get("backup_type") or b["type"] == params["backup_type"])]
         rows, total = page_of(rows, params)
+        rows = [{k: v for k, v in b.items() if k not in HIDDEN_BACKUP_KEYS} for b in rows]
         return 200, {"backups": rows, "total_count": total}
+
+    def backup_files(self, route, params, body):
+        """RDS download links (2.10): one per file of the backup's "download"."""
+        section = self.section_for(route)
+        backup_id = params.get("backup_id")
+        if not backup_id:
+            raise parameter_error("backup_id is required.")
+        _, backup = section.find_backup(backup_id)
+        if backup is None:   # [I]: the code for an unknown backup is not documented
+            raise parameter_error("The backup does not exist.")
+        downloads = backup.get("download") or []
+        if isinstance(downloads, dict):
+            downloads = [downloads]
+        files = []
+        for index, download in enumerate(downloads):
+            files.append(self.download_file(backup, index, download, len(downloads)))
+        return 200, {"files": files, "bucket": "rdsbucket.%s.1" % section.project_id}
+
+    def download_file(self, backup, index, download, count):
+        unknown = set(download) - DOWNLOAD_KEYS
+        if unknown:
+            raise ApiError(500, DBS_SERVER, "scenario: download has unknown keys %s"
+                           % sorted(unknown))
+        content = self.content
+        lifetime = content.get("link_seconds", 900)
+        # Links are checked by nginx against the real clock, not the skewed one.
+        now = int(time.time())
+        expires = now + lifetime
+        name = download["file"]
+        if download.get("short_body"):
+            url = content["short_body_url"] + "/files/" + name
+        elif content.get("secret"):
+            url = content["base_url"] + nginx.signed_path(name, expires, content["secret"])
+        else:
+            url = content.get("base_url", "http://127.0.0.1:9") + "/files/" + name
+        if download.get("rate"):
+            url += ("&" if "?" in url else "?") + "rate=%d" % download["rate"]
+        reported = content.get("reported_link_seconds") or lifetime
+        when = datetime.datetime.fromtimestamp(now + reported, datetime.timezone.utc)
+        return {"name": "%s%s.qp" % (backup["id"], "" if count == 1 else "_%d" % index),
+                "size": backup.get("size", 0) // max(count, 1),
+                "download_link": url,
+                "link_expired_time": when.strftime(LINK_TIME_FORMAT)}
 
     def create_backup(self, route, params, body):
         request = self.parse_create_body(body)

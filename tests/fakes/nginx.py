@@ -12,7 +12,7 @@ temp dirs and the served files; nothing outside it is written (`-p`, `-e`).
     server.url("b1.bin", rate=1 << 20)             # slow:    limit_rate 1 MiB/s
     server.signed_url("b1.bin", expires=epoch)     # expires: 403 once epoch has passed
     mark = server.mark(); ...; server.body_bytes(since=mark)   # bytes nginx sent
-    proxy = ShortBodyProxy.start(server.port, keep=0.5)        # cuts every body in half
+    proxy = ShortBodyProxy.start(server.port, keep=0.5)        # cuts bodies in half
     server.stop(); proxy.stop()
 
 Links that expire use nginx's secure_link module: ?md5=<base64url md5 of
@@ -78,6 +78,7 @@ http {{
 
         location /files/ {{
             alias {dir}/files/;
+            autoindex on;           # rclone's http backend lists it
             limit_rate $rate;
         }}
 
@@ -262,11 +263,13 @@ class ShortBodyProxy:
     """Forwards each request to nginx and passes the answer on unchanged, but
     for its body: only `keep` of it (a fraction of Content-Length), then the
     connection closes. Headers still promise the whole body, as when a server
-    or a middlebox dies mid-transfer."""
+    or a middlebox dies mid-transfer. Bodies of at most `min_length` bytes
+    pass whole (so that, say, a first small range succeeds)."""
 
-    def __init__(self, upstream_port, keep):
+    def __init__(self, upstream_port, keep, min_length=0):
         self.upstream_port = upstream_port
         self.keep = keep
+        self.min_length = min_length
         self.listener = socket.socket()
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.listener.bind(("127.0.0.1", 0))
@@ -278,8 +281,8 @@ class ShortBodyProxy:
         self._thread = threading.Thread(target=self._accept, daemon=True)
 
     @classmethod
-    def start(cls, upstream_port, keep=0.5):
-        proxy = cls(upstream_port, keep)
+    def start(cls, upstream_port, keep=0.5, min_length=0):
+        proxy = cls(upstream_port, keep, min_length)
         proxy._thread.start()
         return proxy
 
@@ -314,7 +317,7 @@ class ShortBodyProxy:
             for line in head.split(b"\r\n")[1:]:
                 if line.lower().startswith(b"content-length:"):
                     length = int(line.split(b":", 1)[1])
-            allowed = int(length * self.keep)
+            allowed = length if length <= self.min_length else int(length * self.keep)
             client.sendall(head + b"\r\n\r\n")
             sent = 0
             data = rest
@@ -328,7 +331,8 @@ class ShortBodyProxy:
                 sent += len(piece)
                 data = data[len(piece):]
             upstream.close()
-            self.served += 1
+            if allowed < length:
+                self.served += 1
         except OSError:
             pass
         finally:

@@ -18,6 +18,8 @@ KINDS = {
     "huawei-rds": ("rds", 1024, "/rds"),
 }
 TRANSITIONAL = {"building", "deleting", "creating", "restoring"}
+# RDS serves a backup's bytes through backup-files (issue 5); TaurusDB cannot.
+READABLE = {"taurusdb": "no", "rds": "yes"}
 
 # The demo world's names, for tests that need one of each.
 TAURUS_ORDERS, TAURUS_EMPTY, TAURUS_BIG = "taurus-orders", "taurus-empty", "taurus-big"
@@ -57,7 +59,7 @@ def time_or_none(text):
     return parse_time(text) if text else None
 
 
-def expected_backup(backup, instance, unit):
+def expected_backup(backup, instance, unit, readable="no"):
     datastore = backup.get("datastore") or {}
     instance_datastore = instance.get("datastore") or {}
     size = backup_size(backup, unit)
@@ -74,7 +76,7 @@ def expected_backup(backup, instance, unit):
         "user.backup.engine": lower(datastore.get("type") or instance_datastore.get("type")),
         "user.backup.engine_version": datastore.get("version") or
         instance_datastore.get("version", ""),
-        "user.backup.readable": "no",
+        "user.backup.readable": readable,
         "user.backup.exported_to": "",
     }
     xattrs.update({"user.api." + k: v for k, v in flatten(backup).items()})
@@ -96,7 +98,8 @@ def huawei_expected_tree(state, kind):
             "user.instance.engine_version": datastore.get("version", ""),
         }
         instance_xattrs.update({"user.api." + k: v for k, v in flatten(instance).items()})
-        backups = {escape_name(b["name"]): expected_backup(b, instance, unit)
+        backups = {escape_name(b["name"]): expected_backup(b, instance, unit,
+                                                           READABLE[section])
                    for b in instance.get("backups", [])}
         tree[escape_name(instance["name"])] = {"xattrs": instance_xattrs, "backups": backups}
     return tree
