@@ -41,8 +41,14 @@ if(DBB_FUZZ)
     message(FATAL_ERROR "DBB_FUZZ brings its own sanitizers: leave DBB_SANITIZE off")
   endif()
 
+  # Extra flags go last, so they can take back a check while a known finding
+  # awaits its fix, to see what lies past it:
+  #   -DDBB_FUZZ_EXTRA_FLAGS=-fno-sanitize=pointer-overflow
+  set(DBB_FUZZ_EXTRA_FLAGS "" CACHE STRING "Appended to the fuzz build's flags")
+  separate_arguments(DBB_FUZZ_EXTRA_LIST UNIX_COMMAND "${DBB_FUZZ_EXTRA_FLAGS}")
   set(DBB_FUZZ_SANITIZERS address,undefined)
-  set(DBB_FUZZ_COMMON_FLAGS -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1)
+  set(DBB_FUZZ_COMMON_FLAGS -fno-sanitize-recover=all -fno-omit-frame-pointer -g -O1
+      ${DBB_FUZZ_EXTRA_LIST})
   target_compile_options(dbbcore PRIVATE
                          -fsanitize=fuzzer-no-link,${DBB_FUZZ_SANITIZERS}
                          ${DBB_FUZZ_COMMON_FLAGS})

@@ -317,16 +317,6 @@ int catalog_backups(struct catalog *cat, struct profile *p,
 	return result;
 }
 
-struct listing *catalog_fresh_backups(struct catalog *cat, struct profile *p,
-				      const char *instance_id)
-{
-	struct cache_policy policy = policy_of(p);
-	char key[1024];
-
-	backups_key(p, instance_id, key, sizeof(key));
-	return cache_peek_fresh(cat->cache, key, &policy);
-}
-
 void catalog_invalidate_instances(struct catalog *cat, struct profile *p)
 {
 	cache_invalidate(cat->cache, p->name);

@@ -44,10 +44,6 @@ int catalog_backups(struct catalog *cat, struct profile *p,
 		    const char *instance_id, struct listing **out,
 		    struct dbb_error *err);
 
-/* The cached backups listing when it is fresh, with no fetch; else NULL. */
-struct listing *catalog_fresh_backups(struct catalog *cat, struct profile *p,
-				      const char *instance_id);
-
 void catalog_invalidate_instances(struct catalog *cat, struct profile *p);
 void catalog_invalidate_backups(struct catalog *cat, struct profile *p,
 				const char *instance_id);

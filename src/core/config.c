@@ -305,6 +305,8 @@ static int check_section_name(const struct parser *p, const char *name)
 		return parse_error(p, "section name contains a control character");
 	if (!strcmp(name, ".") || !strcmp(name, ".."))
 		return parse_error(p, "section name '%s' is not a usable directory name", name);
+	if (strlen(name) > 255)
+		return parse_error(p, "section name is longer than a file name may be (255 bytes)");
 	earlier = config_section_find(p->config, name);
 	if (earlier)
 		return parse_error(p, "section [%s] already appeared on line %d",

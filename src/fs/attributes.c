@@ -48,20 +48,14 @@ mode_t instance_mode(const struct profile *p)
 	return S_IFDIR | (p->kind->capabilities & PROVIDER_CAN_MKDIR ? 0755 : 0555);
 }
 
-/* An instance directory's mtime is its newest backup's when that listing
- * is at hand, else the instance's own time: getattr never fetches backups. */
-int64_t instance_mtime(struct fs *fs, struct profile *p, const struct entry *instance)
+/* An instance directory's mtime is the instance's own time (its creation,
+ * as the provider reports it), whether or not its backups are cached:
+ * times that change with the cache would make rsync and find see changes
+ * that are not there, and the newest backup's time would cost one listing
+ * per instance on `ls -l` of a profile (dbbackupfs(1), TIMES). */
+int64_t instance_mtime(const struct entry *instance)
 {
-	struct listing *backups = catalog_fresh_backups(fs->catalog, p,
-						       entry_text(instance, ENTRY_ID));
-	int64_t mtime = entry_mtime(instance);
-
-	if (backups) {
-		if (backups->newest_mtime)
-			mtime = backups->newest_mtime;
-		listing_unref(backups);
-	}
-	return mtime;
+	return entry_mtime(instance);
 }
 
 static size_t stats_length(struct fs *fs)
@@ -102,7 +96,7 @@ int node_attributes(struct fs *fs, const struct node *n, struct stat *st,
 			break;
 		fill_common(fs, n->ino, n->kind == NODE_INSTANCE ?
 			    instance_mode(r.profile) : S_IFDIR | 0555,
-			    instance_mtime(fs, r.profile, r.instance), st);
+			    instance_mtime(r.instance), st);
 		*timeout = catalog_entry_timeout(r.profile, r.instances);
 		break;
 	case NODE_BACKUP:

@@ -149,7 +149,7 @@ static void dir_entry_attributes(struct fs *fs, struct dir_stream *d, size_t i,
 		const struct entry *instance = listing_at(d->listing, i - d->special_count);
 
 		fill_common(fs, child->ino, instance_mode(d->records.profile),
-			    instance_mtime(fs, d->records.profile, instance), &e->attr);
+			    instance_mtime(instance), &e->attr);
 		timeout = catalog_entry_timeout(d->records.profile, d->listing);
 	} else if (child) {
 		dbb_error_clear(&err);

@@ -75,7 +75,7 @@ void fill_common(struct fs *fs, fuse_ino_t ino, mode_t mode, int64_t mtime,
 void fill_backup(struct fs *fs, fuse_ino_t ino, const struct profile *p,
 		 const struct entry *instance, const struct entry *e, struct stat *st);
 mode_t instance_mode(const struct profile *p);
-int64_t instance_mtime(struct fs *fs, struct profile *p, const struct entry *instance);
+int64_t instance_mtime(const struct entry *instance);
 /* Attributes of any node, and how long the kernel may keep them. */
 int node_attributes(struct fs *fs, const struct node *n, struct stat *st,
 		    double *timeout, struct dbb_error *err);

@@ -165,6 +165,16 @@ static int run_loop(struct fuse_session *session, const struct fuse_cmdline_opts
 	return result;
 }
 
+/* The loop returns the signal number after SIGINT or SIGTERM, and
+ * -ECONNABORTED or -ENODEV when an unmount (lazy or not) raced a request:
+ * all clean ends. Any other negative errno is a failure. */
+static int loop_status(int result)
+{
+	if (result >= 0 || result == -ECONNABORTED || result == -ENODEV)
+		return 0;
+	return 1;
+}
+
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
@@ -260,9 +270,7 @@ int main(int argc, char *argv[])
 	log_msg(LOG_LEVEL_INFO, "mounted %s with %zu profile(s) from %s",
 		cmdline.mountpoint, fs.catalog->profile_count, fs.catalog->config->path);
 
-	/* The loop returns the signal number after SIGINT or SIGTERM (a
-	 * clean stop), a negative errno on failure. */
-	status = run_loop(fs.session, &cmdline) < 0 ? 1 : 0;
+	status = loop_status(run_loop(fs.session, &cmdline));
 
 	worker_stop(fs.worker);
 	handles_destroy_all();

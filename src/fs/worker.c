@@ -28,20 +28,24 @@ struct worker {
 	pthread_mutex_t lock;
 	struct task *head, *tail;
 	int wake[2];             /* pipe: handlers and SIGHUP write a byte */
-	volatile int stopping;
+	int stopping;            /* atomic */
 };
 
+/* Both are touched by the SIGHUP handler: lock-free atomics only. */
 static int signal_pipe = -1;
-static volatile sig_atomic_t drop_caches_requested;
+static int drop_caches_requested;
 
 void worker_signal_drop_caches(void)
 {
+	int pipe_fd = __atomic_load_n(&signal_pipe, __ATOMIC_ACQUIRE);
+	int saved_errno = errno;
 	char byte = 'h';
 
-	drop_caches_requested = 1;
-	if (signal_pipe >= 0 && write(signal_pipe, &byte, 1) < 0) {
+	__atomic_store_n(&drop_caches_requested, 1, __ATOMIC_RELEASE);
+	if (pipe_fd >= 0 && write(pipe_fd, &byte, 1) < 0) {
 		/* The pipe is full: the worker is awake already. */
 	}
+	errno = saved_errno;
 }
 
 static void wake(struct worker *w)
@@ -128,15 +132,14 @@ static void *worker_main(void *arg)
 	struct worker *w = arg;
 	char bytes[64];
 
-	while (!w->stopping) {
+	while (!__atomic_load_n(&w->stopping, __ATOMIC_ACQUIRE)) {
 		struct pollfd p = { .fd = w->wake[0], .events = POLLIN };
 
 		if (poll(&p, 1, -1) < 0 && errno != EINTR)
 			break;
 		while (read(w->wake[0], bytes, sizeof(bytes)) > 0)
 			;
-		if (drop_caches_requested) {
-			drop_caches_requested = 0;
+		if (__atomic_exchange_n(&drop_caches_requested, 0, __ATOMIC_ACQ_REL)) {
 			catalog_drop_caches(w->fs->catalog);
 			log_msg(LOG_LEVEL_INFO, "SIGHUP: every listing cache dropped");
 		}
@@ -156,7 +159,7 @@ struct worker *worker_start(struct fs *fs)
 	pthread_mutex_init(&w->lock, NULL);
 	if (pipe2(w->wake, O_NONBLOCK | O_CLOEXEC) < 0)
 		goto fail;
-	signal_pipe = w->wake[1];
+	__atomic_store_n(&signal_pipe, w->wake[1], __ATOMIC_RELEASE);
 	if (pthread_create(&w->thread, NULL, worker_main, w))
 		goto fail;
 	return w;
@@ -169,10 +172,10 @@ void worker_stop(struct worker *w)
 {
 	if (!w)
 		return;
-	w->stopping = 1;
+	__atomic_store_n(&w->stopping, 1, __ATOMIC_RELEASE);
 	wake(w);
 	pthread_join(w->thread, NULL);
-	signal_pipe = -1;
+	__atomic_store_n(&signal_pipe, -1, __ATOMIC_RELEASE);
 	close(w->wake[0]);
 	close(w->wake[1]);
 	pthread_mutex_destroy(&w->lock);

@@ -478,7 +478,8 @@ static enum verdict judge_answer(const struct http_request *req,
 	}
 	if (resp->status == 429)
 		return RETRY;   /* refused, not processed: safe to repeat */
-	if (resp->status >= 500 && req->idempotent)
+	if (resp->status >= 500 && req->idempotent &&
+	    !(req->final_answer && req->final_answer(req->accept_context, resp)))
 		return RETRY;
 	return ANSWERED;
 }
@@ -530,6 +531,8 @@ static void log_attempt(const struct http_request *req, long status, int64_t ms)
 		return;
 	path = path ? strchr(path + 3, '/') : req->url;
 	path = path ? path : "/";
+	if (req->log_path)
+		path = req->log_path;
 	/* The path only: a presigned URL carries its signature in the query. */
 	query = strchr(path, '?');
 	path_length = query ? (int)(query - path) : (int)strlen(path);

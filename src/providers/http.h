@@ -85,6 +85,14 @@ struct http_request {
 	void *sign_context;
 	http_accept_fn accept;
 	void *accept_context;
+	/* Called (with accept_context) for a 5xx answer to an idempotent
+	 * request; true when it is the service's definitive answer, not a
+	 * passing failure (ZStack's 503 {"error": ...}: the API ran and failed),
+	 * which is then not retried. NULL: every 5xx may be retried. */
+	bool (*final_answer)(void *context, const struct http_response *resp);
+	/* What -o debug logs instead of the URL's path when the path itself
+	 * holds a token (ZStack's session uuid in LogOut), or NULL. */
+	const char *log_path;
 	/* The body goes here when set (at most sink_capacity bytes); resp->body
 	 * stays NULL and resp->length counts it. */
 	char *sink;

@@ -62,7 +62,8 @@
 /* DatabaseBackupVO.name: at most 255 characters, as Java counts them. */
 #define ZSTACK_NAME_MAX_UNITS 255
 #define ZSTACK_BUCKET_MAX_BYTES 255
-#define ZSTACK_MAX_PAGE_SIZE 1000          /* the server's default limit (3.5) */
+/* The server's default limit (3.5). */
+#define ZSTACK_MAX_PAGE_SIZE 1000
 #define ZSTACK_DEFAULT_JOB_TIMEOUT_MS (5 * 60 * 1000)
 #define ZSTACK_SESSION_SIZE 128
 #define POLL_FIRST_MS 250
@@ -110,6 +111,7 @@ struct zstack_call {
 	bool poll;                /* a job poll: 202 {} means still running */
 	bool idempotent;
 	bool anonymous;           /* sent without credentials */
+	const char *log_path;     /* logged instead of path (it holds a token) */
 };
 
 /* Per request: what the signer sends and what the accept callback wants. */
@@ -146,6 +148,18 @@ static int accept_answer(void *context, const struct http_response *resp)
 		return -1;
 	}
 	return 0;
+}
+
+/* ZStack's 503 with an error object is the API's own failure (3.2): asking
+ * again gives the same answer, so it is not retried. */
+static bool is_api_failure(void *context, const struct http_response *resp)
+{
+	json_t *body = resp->status == 503 ?
+		doc_parse_json(resp->body ? resp->body : "", resp->length, NULL, 0) : NULL;
+	bool failure = doc_str(json_object_get(body, "error"), "code") != NULL;
+
+	json_decref(body);
+	return failure;
 }
 
 static int sign_request(void *context, const struct http_request *req,
@@ -330,6 +344,8 @@ static int exchange(struct profile *p, const struct zstack_call *c,
 		.sign_context = &x,
 		.accept = accept_answer,
 		.accept_context = &x,
+		.final_answer = is_api_failure,
+		.log_path = c->log_path,
 	};
 	result = http_perform(p->http, &req, &resp, err);
 	http_headers_destroy(&headers);
@@ -433,15 +449,17 @@ static int session_renew(struct profile *p, const struct credentials *seen,
 			 struct dbb_error *err)
 {
 	struct zstack_state *state = p->provider_state;
+	bool mine = false;
 	int result = 0;
 
 	pthread_mutex_lock(&state->lock);
 	if (state->generation == seen->generation) {
+		mine = true;
 		crypto_wipe(state->session, sizeof(state->session));
 		result = login_locked(p, err);
 	}
 	pthread_mutex_unlock(&state->lock);
-	if (result == 0)
+	if (mine && result == 0)
 		log_msg(LOG_LEVEL_INFO, "[%s] the ZStack session expired; logged in again", p->name);
 	return result;
 }
@@ -496,6 +514,7 @@ static void logout(struct profile *p)
 	struct zstack_call c = {
 		.operation = "LogOut", .method = "DELETE", .anonymous = true,
 		.final_key = NULL, .idempotent = false,
+		.log_path = ZSTACK_API "/accounts/sessions/<session>",
 	};
 	struct dbb_error err;
 	json_t *answer = NULL;
@@ -531,11 +550,20 @@ static int location_path(const char *location, char *out, size_t size)
 	return 0;
 }
 
-static void pause_ms(int64_t ms)
+/* Waits for the next poll: *interval, growing by half each time up to
+ * POLL_MAX_MS, but never past the deadline, so that the last poll comes at
+ * the deadline itself. False once the deadline has passed. */
+static bool wait_for_next_poll(int64_t *interval, int64_t deadline)
 {
+	int64_t remaining = deadline - clock_monotonic_ms();
+	int64_t ms = *interval < remaining ? *interval : remaining;
 	struct timespec pause = { ms / 1000, (ms % 1000) * 1000000 };
 
+	if (remaining <= 0)
+		return false;
 	nanosleep(&pause, NULL);
+	*interval = *interval * 3 / 2 < POLL_MAX_MS ? *interval * 3 / 2 : POLL_MAX_MS;
+	return true;
 }
 
 /* What a job poll found: still running (202), or the final answer. */
@@ -579,6 +607,10 @@ static int poll_once(struct profile *p, const struct poll *poll, long *status,
 		if (err->http_status == 404)
 			dbb_error_set_remedy(err, "ZStack forgot the job (jobs expire); look at the "
 					     "backups to see whether it was done");
+		else if (!err->code[0])
+			dbb_error_set_remedy(err, "ZStack accepted the %s but could not be asked how "
+					     "it went; it may still be done: look before asking again",
+					     poll->call->operation);
 	}
 	return result;
 }
@@ -625,10 +657,8 @@ static int call_async(struct profile *p, const struct zstack_call *c, json_t **r
 		outcome = poll_start(&poll, c, answer, err);
 		json_decref(answer);
 		while (outcome == 0) {
-			if (clock_monotonic_ms() + interval > deadline)
+			if (!wait_for_next_poll(&interval, deadline))
 				return job_timed_out(p, &poll, err);
-			pause_ms(interval);
-			interval = interval * 3 / 2 < POLL_MAX_MS ? interval * 3 / 2 : POLL_MAX_MS;
 			answer = NULL;
 			outcome = poll_once(p, &poll, &status, &answer, err);
 			if (outcome == 0 && status == 200) {
@@ -1119,10 +1149,8 @@ static int confirm_create(struct profile *p, const struct zstack_call *c, const 
 		bool found = false;
 		long status;
 
-		if (clock_monotonic_ms() + interval > deadline)
+		if (!wait_for_next_poll(&interval, deadline))
 			return job_timed_out(p, &poll, err);
-		pause_ms(interval);
-		interval = interval * 3 / 2 < POLL_MAX_MS ? interval * 3 / 2 : POLL_MAX_MS;
 		if (poll_once(p, &poll, &status, &answer, err) < 0)
 			return -err->errnum;
 		json_decref(answer);

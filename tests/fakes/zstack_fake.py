@@ -20,8 +20,35 @@ validation and job polling needs `Authorization: OAuth <session>` (a live sessio
 `Authorization: ZStack <id>:<signature>` with a `Date` within 15 minutes (2.5).  Sync
 calls answer 200 or 503 {"error": ...}; async calls answer 202 {"location", "apiTimeout"}
 and the job answers 202 {} until it is done, then 200 with the result or 503 with the
-error (3.2).  REST-layer refusals (400, 403, 404, 405, 500) are plain text (3.3).  What
-is inferred rather than verified is listed in README.md.
+error (3.2).  REST-layer refusals (400, 403, 404, 405, 500) are plain text (3.3).
+
+Scenario (scenarios/zstack-demo.json is the model): "accounts" [{name, uuid?, password
+(plain text; the fake compares its SHA-512)}], "access_keys" [{id, secret, account?}],
+"backup_storages" and "database_backups" as the API shows them (dates as text in the
+management node's zone), and the settings of SETTING_DEFAULTS below: timezone,
+date_style (jdk8, jdk9, jdk20: how new dates are written), mn_base_url (the host put in
+job locations: unreachable by default, so a client must rewrite it), export_base_url
+(exports become <base>/imagestore/download/<name>-<uuid>.gz), session_lifetime_seconds,
+session_max_concurrent, create_seconds (a new backup is Creating for that long, then
+Ready), export_seconds, delete_export_seconds, job_retention_seconds,
+created_backup_size, async_auth_errors.  Time-based state follows real time plus
+/_fake/tick.  Extra control endpoints: GET /_fake/exports, /_fake/creates, /_fake/logins.
+State patches (POST /_fake/state): add_backup, remove_backup, set_backup_field,
+set_ref_field, add_backup_storage, remove_backup_storage, set_backup_storage_field,
+expire_sessions, set (a setting).  Extra fault kinds: job_error, job_delay,
+session_expired (see ZStackApp).
+
+Inferred rather than verified (zstack.md marks them [I], or says nothing):
+  - an expired session on an async call: 202, then the job answers 503 ID.1001
+    (async_auth_errors "job"; "immediate" answers 503 at once);
+  - AccessKey failures: 503 ID.1000 with the Go SDK's detail texts; other scheme: 400;
+  - the texts of 405, of a bad query parameter (400) and of SYS.1000/1003, ID.1002/1006;
+  - the backup record is made (Creating) when a create is accepted, and a create on a
+    backup storage that is not ImageStore fails with SYS.1006;
+  - a second export queued behind the first fails with "has been exported";
+  - the export URL's shape; LogOut answers {} even for an unknown session;
+  - query conditions compare dates as instants and numbers as numbers; sort puts
+    records without the field last (ascending) or first (descending).
 
 Run:  /usr/bin/python3 zstack_fake.py --scenario scenarios/zstack-demo.json --port-file P
 """
@@ -138,10 +165,23 @@ DATE_PATTERN = re.compile(r"^([A-Za-z]{3})[ \u00a0\u202f](\d{1,2}),[ \u00a0\u202
 DATE_STYLES = ("jdk8", "jdk9", "jdk20")
 
 
+OFFSET_ZONE = re.compile(r"^([+-])(\d{2}):?(\d{2})$")
+
+
+def zone(tz_name):
+    """An IANA zone, "UTC", or a fixed offset "+08:00" / "-0330"."""
+    match = OFFSET_ZONE.match(tz_name or "")
+    if match:
+        minutes = int(match.group(2)) * 60 + int(match.group(3))
+        return datetime.timezone(datetime.timedelta(
+            minutes=-minutes if match.group(1) == "-" else minutes))
+    return zoneinfo.ZoneInfo(tz_name or "UTC")
+
+
 def format_date(epoch, tz_name, style="jdk8"):
     """Gson's java.sql.Timestamp in the management node's zone: "Jun 7, 2024 4:12:45 PM"
     (JDK 8), "Jun 7, 2024, 4:12:45 PM" (JDK 9+), with U+202F before AM/PM (JDK 20+)."""
-    local = datetime.datetime.fromtimestamp(int(epoch), zoneinfo.ZoneInfo(tz_name))
+    local = datetime.datetime.fromtimestamp(int(epoch), zone(tz_name))
     hour = local.hour % 12 or 12
     comma = "," if style in ("jdk9", "jdk20") else ""
     space = "\u202f" if style == "jdk20" else " "
@@ -164,7 +204,7 @@ def parse_date(text, tz_name):
     hour = hour % 12 + (12 if match.group(7).lower() == "pm" else 0)
     local = datetime.datetime(int(match.group(3)), month, int(match.group(2)), hour,
                               int(match.group(5)), int(match.group(6)),
-                              tzinfo=zoneinfo.ZoneInfo(tz_name))
+                              tzinfo=zone(tz_name))
     return int(local.timestamp())
 
 
@@ -474,7 +514,7 @@ class World:
         self.logins = []       # every successful login
 
     def check_settings(self):
-        zoneinfo.ZoneInfo(self.settings["timezone"])
+        zone(self.settings["timezone"])
         if self.settings["date_style"] not in DATE_STYLES:
             raise ScenarioError("date_style must be one of %s" % (DATE_STYLES,))
         if self.settings["async_auth_errors"] not in ("job", "immediate"):
@@ -570,6 +610,13 @@ class World:
                               "userUuid": account["uuid"], "userType": "Account",
                               "expiredDate": self.date(session["expires"]),
                               "createDate": self.date(now), "noSessionEvaluation": False}}
+
+    def expire_session_of(self, request):
+        header = request.header("Authorization") or ""
+        session = self.sessions.get(header[len("OAuth "):].strip()) \
+            if header.startswith("OAuth ") else None
+        if session is not None:
+            session["expires"] = min(session["expires"], self.now())
 
     def session_account(self, session_uuid):
         session = self.sessions.get(session_uuid)
@@ -944,8 +991,10 @@ class ZStackApp(fakecore.FakeApp):
     server_header = "Apache-Coyote/1.1"
     # job_error: the next matching async call is accepted (202) and its job fails with
     # {code, description, details}.  job_delay: the job takes `seconds` (ticked or real).
+    # session_expired: the session of the matching request expires just before it
+    # arrives (ID.1001 as async_auth_errors says; the session stays expired).
     extra_fault_kinds = {"job_error": {"code", "description", "details"},
-                         "job_delay": {"seconds"}}
+                         "job_delay": {"seconds"}, "session_expired": set()}
 
     def __init__(self, scenario):
         super().__init__(scenario)
@@ -992,6 +1041,8 @@ class ZStackApp(fakecore.FakeApp):
         body = parse_json_body(request) if request.method in ("POST", "PUT") else {}
         if action == "LogInByAccount":
             return json_body(200, world.login(body))
+        if self.core.fire_provider_fault(action, "session_expired") is not None:
+            world.expire_session_of(request)
         try:
             world.authenticate(request)
         except ApiError as error:

@@ -546,7 +546,7 @@ def test_network_constants(man1):
 
 
 def test_tree_constants(man1):
-    ops = read("src", "fs", "ops.c")
+    ops = read("src", "fs", "fs.h")
     static = c_defines(ops)["STATIC_TIMEOUT"].rstrip("0").rstrip(".")
     assert "%s s" % static in flat(man1.text("CACHING"))
     limit = c_eval("NAMES_MAX_BYTES", c_defines(read("src", "core", "names.h")))

@@ -114,6 +114,8 @@ def sanitizer_flags(library):
         wanted.append("address")
     if "__ubsan_" in symbols:
         wanted.append("undefined")
+    if "__tsan_" in symbols:
+        wanted.append("thread")
     return ["-fsanitize=" + ",".join(wanted)] if wanted else []
 
 

@@ -63,12 +63,15 @@ def test_inode_numbers_are_stable_across_refreshes(ncloud, mount_factory):
     assert first == second
 
 
-def test_directory_mtime_is_newest_child(ncloud, mount_factory):
+def test_instance_directory_mtime_is_the_instances_own_and_stable(ncloud, mount_factory):
+    from helpers import parse_time
     m = mount_factory(ncloud_profile("pg", "ncloud-postgresql", ncloud))
     orders = m.path("pg", "pg-orders")
-    newest = max(os.stat(os.path.join(orders, n)).st_mtime for n in os.listdir(orders)
-                 if n != ".export")
-    assert os.stat(orders).st_mtime == newest
+    created = [i["createDate"] for i in ncloud.state()["postgresql"]["instances"]
+               if i["cloudPostgresqlServiceName"] == "pg-orders"][0]
+    before = os.stat(orders).st_mtime
+    os.listdir(orders)                      # the backups are now cached
+    assert os.stat(orders).st_mtime == before == parse_time(created)
 
 
 def test_stats_is_json_per_profile(ncloud, mount_factory):

@@ -1,6 +1,7 @@
 """ZStack: platform database backups as files, mkdir to back up, export to read
 them (issue 6). The real binary, mounted against tests/fakes/zstack_fake.py."""
 import errno
+import http.client
 import json
 import os
 import subprocess
@@ -11,8 +12,8 @@ import pytest
 
 from conftest import BINARY, SCENARIOS, Fake, errno_of, wait_until
 from helpers import actual_tree, read_xattrs
-from zstack_model import (DR_BS, INSTANCE, KEY_ID, KEY_SECRET, LOCAL_BS, SECRETS,
-                          backup_named, secret_file, zstack_expected_tree, zstack_profile)
+from zstack_model import (DR_BS, INSTANCE, KEY_ID, KEY_SECRET, LOCAL_BS, PASSWORD_SHA512,
+                          SECRETS, backup_named, secret_file, zstack_expected_tree, zstack_profile)
 import zstack_fake
 
 DEMO = os.path.join(SCENARIOS, "zstack-demo.json")
@@ -127,7 +128,8 @@ def test_every_page_is_listed(zstack, zmount):
 
 
 def test_listing_reads_the_cache_not_the_api(zstack, zmount):
-    m = zmount(zstack_profile("zs", zstack))
+    # The demo has a backup being made, which would refresh every poll_interval.
+    m = zmount(zstack_profile("zs", zstack, poll_interval="1h"))
     actual_tree(m.path("zs"))
     before = zstack.counters()["total"]
     actual_tree(m.path("zs"))
@@ -182,9 +184,25 @@ def test_session_expiry_during_find_is_invisible(zstack, zmount):
     assert found.stderr == ""
 
 
+@pytest.mark.parametrize("async_auth_errors", ["job", "immediate"])
+def test_session_expiry_at_the_export_call_is_invisible(zstack, zmount, async_auth_errors):
+    """The session expires just as the export call arrives: its job fails with
+    ID.1001 (202, then 503), or the call itself does. Either way it was refused before
+    it was processed, so after one new login it is sent again."""
+    zstack.update_state([{"op": "set", "key": "async_auth_errors",
+                          "value": async_auth_errors}])
+    m = zmount(zstack_profile("zs", zstack))
+    control = instance(m, ".export", "zstack-db-2024-06-01")
+    os.stat(control)
+    zstack.faults([{"kind": "session_expired", "action": EXPORT, "count": 1}])
+    subprocess.run(["sh", "-c", 'echo imagestore-local > "$1"', "sh", control], check=True)
+    assert control_status(control)["state"] == "done"
+    assert calls(zstack, LOGIN) == 2
+    assert calls(zstack, EXPORT) == 2
+    assert len(zstack.exports()) == 1
+
+
 def test_session_expiry_before_an_export_is_invisible(zstack, zmount):
-    """The export's job fails with ID.1001 (202, then 503): the call was refused
-    before it was processed, so after one new login it is sent again."""
     m = zmount(zstack_profile("zs", zstack))
     control = instance(m, ".export", "zstack-db-2024-06-01")
     os.stat(control)
@@ -192,7 +210,7 @@ def test_session_expiry_before_an_export_is_invisible(zstack, zmount):
     subprocess.run(["sh", "-c", 'echo imagestore-local > "$1"', "sh", control], check=True)
     assert control_status(control)["state"] == "done"
     assert calls(zstack, LOGIN) == 2
-    assert len(zstack.exports()) == 1
+    assert calls(zstack, EXPORT) == 1
 
 
 def test_access_key_instead_of_a_session(zstack, zmount, tmp_path):
@@ -243,7 +261,8 @@ def test_mkdir_creates_exactly_one_backup_creating_then_ready(zstack, zmount):
     assert os.getxattr(path, "user.backup.status") == b"creating"
     wait_until(lambda: os.getxattr(path, "user.backup.status") == b"ready",
                what="the new backup to be ready")
-    assert os.stat(path).st_size == 10485760
+    # The kernel may keep the old attributes for poll_interval.
+    wait_until(lambda: os.stat(path).st_size == 10485760, what="the new backup's size")
     assert calls(zstack, CREATE) == 1
     assert len(zstack.state()["database_backups"]) == 10
 
@@ -264,12 +283,26 @@ def test_mkdir_picks_the_only_image_store(tmp_path, mount_factory):
         m = mount_factory(zstack_profile("zs", fake), secrets=SECRETS)
         os.mkdir(instance(m, "auto-picked"))
         assert fake.control("GET", "creates")["creates"][0]["backupStorageUuid"] == LOCAL_BS
+        m.unmount()                            # logs out while the emulator is there
+        assert fake.counters()["by_action"]["LogOut"] == 1
 
 
 def test_mkdir_after_the_session_expired_makes_one_backup(zstack, zmount):
     m = zmount(zstack_profile("zs", zstack, backup_storage="imagestore-local"))
     os.listdir(instance(m))
     zstack.update_state([{"op": "expire_sessions"}])
+    os.mkdir(instance(m, "after-expiry"))
+    assert calls(zstack, LOGIN) == 2
+    assert calls(zstack, CREATE) == 1
+    assert os.path.isfile(instance(m, "after-expiry"))
+
+
+def test_mkdir_whose_call_meets_an_expired_session_makes_one_backup(zstack, zmount):
+    """mkdir returns once ZStack accepted the job; a job refused with ID.1001 was not
+    accepted: one new login, the call again, and still one backup."""
+    m = zmount(zstack_profile("zs", zstack, backup_storage="imagestore-local"))
+    os.listdir(instance(m))
+    zstack.faults([{"kind": "session_expired", "action": CREATE, "count": 1}])
     os.mkdir(instance(m, "after-expiry"))
     assert calls(zstack, LOGIN) == 2
     assert calls(zstack, CREATE) == 2          # the first was refused, unprocessed
@@ -372,12 +405,32 @@ def test_a_backup_exported_elsewhere_needs_no_export_call(zstack, zmount):
     assert control_status(control)["result"] == url
 
 
-def test_two_exports_at_once_both_get_the_url(zstack, zmount):
-    """The second export passes ZStack's check before the first is done, and its job
-    then fails with SYS.1006 "has been exported": that is a success, with the URL."""
+def other_client_exports(fake, backup_uuid, storage_uuid):
+    """Another ZStack client (the UI, zstack-cli) asks for the same export."""
+    conn = http.client.HTTPConnection("127.0.0.1", fake.port, timeout=10)
+    try:
+        body = {"logInByAccount": {"accountName": "admin", "password": PASSWORD_SHA512}}
+        conn.request("PUT", "/zstack/v1/accounts/login", json.dumps(body))
+        session = json.loads(conn.getresponse().read())["inventory"]["uuid"]
+        conn.request("PUT", "/zstack/v1/database-backups/%s/backup-storage/%s/actions"
+                     % (backup_uuid, storage_uuid),
+                     json.dumps({"exportDatabaseBackupFromBackupStorage": {}}),
+                     {"Authorization": "OAuth " + session})
+        reply = conn.getresponse()
+        reply.read()
+        assert reply.status == 202
+    finally:
+        conn.close()
+
+
+def test_an_export_that_loses_the_race_gets_the_winners_url(zstack, zmount):
+    """Another client's export of the same backup finishes while ours runs: our job
+    then fails with SYS.1006 "has been exported", which is a success with the URL
+    that is there (ZStack exports a backup once per storage)."""
     m = zmount(zstack_profile("zs", zstack))
     control = instance(m, ".export", "zstack-db-2024-06-01")
     os.stat(control)
+    zstack.faults([{"kind": "job_delay", "action": EXPORT, "seconds": 3, "count": 1}])
     errors = []
 
     def export():
@@ -386,15 +439,17 @@ def test_two_exports_at_once_both_get_the_url(zstack, zmount):
         except OSError as e:
             errors.append(e)
 
-    threads = [threading.Thread(target=export) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    ours = threading.Thread(target=export)
+    ours.start()
+    wait_until(lambda: len(zstack.exports()) == 1, what="our export to be accepted")
+    other_client_exports(zstack, zstack.exports()[0]["backup"], LOCAL_BS)
+    ours.join()
     assert errors == []
     assert calls(zstack, EXPORT) == 2
-    assert [e["state"] for e in zstack.exports()] == ["done", "failed"]
-    assert control_status(control)["result"] == zstack.exports()[0]["url"]
+    exports = zstack.exports()
+    assert [e["state"] for e in exports] == ["failed", "done"]
+    assert control_status(control)["state"] == "done"
+    assert control_status(control)["result"] == exports[1]["url"]
 
 
 # -- failures and their errno ---------------------------------------------------------------
@@ -529,6 +584,68 @@ def test_an_endpoint_without_the_backup_api_says_what_is_missing(zstack, zmount)
     m = zmount(zstack_profile("zs", zstack))
     m.expect(r"profile=zs errno=EIO http=404 .*no api mapping.*Backup Service \(Plus\)")
     assert errno_of(os.listdir, m.path("zs")) == errno.EIO
+
+
+# -- contents -------------------------------------------------------------------------------
+
+@pytest.fixture
+def nginx(tmp_path):
+    """nginx serving what the backup storages export (tests/fakes/nginx.py)."""
+    from nginx import Nginx
+    server = Nginx.start(tmp_path / "nginx")
+    yield server
+    server.stop()
+
+
+def serve_export(fake, server, name):
+    """Points the emulator's export URLs at nginx and puts there the bytes that the
+    export of backup `name` will name; returns (backup, sha256)."""
+    fake.update_state([{"op": "set", "key": "export_base_url",
+                        "value": server.base + "/files"}])
+    backup = backup_named(fake.state(), name)
+    path = "imagestore/download/%s-%s.gz" % (name, backup["uuid"])
+    os.makedirs(os.path.dirname(server.path(path)), exist_ok=True)
+    return backup, server.add_file(path, backup["size"], seed=7)
+
+
+def sha256_of(path):
+    import hashlib
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def test_cp_after_export_is_byte_identical(zstack, zmount, nginx, tmp_path):
+    backup, digest = serve_export(zstack, nginx, "zstack-db-2024-06-02")
+    m = zmount(zstack_profile("zs", zstack))
+    m.expect(r"open .*zstack-db-2024-06-02 profile=zs errno=ENODATA")
+    path = instance(m, "zstack-db-2024-06-02")
+    assert errno_of(open, path, "rb") == errno.ENODATA
+    assert nginx.requests() == []
+
+    control = instance(m, ".export", "zstack-db-2024-06-02")
+    subprocess.run(["sh", "-c", 'echo imagestore-local > "$1"', "sh", control], check=True)
+    url = control_status(control)["result"]
+    assert url.startswith(nginx.base + "/files/imagestore/download/")
+    assert os.getxattr(path, "user.backup.readable") == b"yes"
+    assert os.stat(path).st_size == backup["size"] == 5242883
+
+    before = zstack.counters()["total"]
+    copy = str(tmp_path / "copy.gz")
+    subprocess.run(["cp", path, copy], check=True)
+    assert os.path.getsize(copy) == backup["size"]
+    assert sha256_of(copy) == digest
+    # The bytes came from the export URL, in ranges, and not through ZStack.
+    served = nginx.requests()
+    assert served and all(r["path"].startswith("/files/imagestore/download/") for r in served)
+    assert all(r["status"] in (200, 206) for r in served)
+    assert zstack.counters()["total"] - before <= 2      # at most a listing refresh
+    # A second read is served from the page cache.
+    mark = nginx.mark()
+    assert sha256_of(path) == digest
+    assert nginx.body_bytes(since=mark) == 0
 
 
 def test_open_before_export_is_enodata_with_the_remedy(zstack, zmount):
