@@ -27,6 +27,10 @@
  *  - a DOCTYPE is refused: no answer we read has one, and refusing it is the
  *    simplest way to be sure no entity is ever expanded.
  *
+ * libxml2 itself refuses a single XML document over about 10 MB ("Huge
+ * input lookup"): XML answers are paged far below that (a NAVER page of
+ * 1000 backups is about 300 KB), and XML_PARSE_HUGE would lift libxml2's
+ * other safety limits too, so the lower limit is kept for XML.
  * Both parsers refuse bodies over DOC_MAX_BODY bytes and trees nested deeper
  * than DOC_MAX_DEPTH levels, so that no later recursion over a tree can run
  * out of stack.
