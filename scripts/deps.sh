@@ -37,3 +37,8 @@ dbb_install_packages "${DBB_PACKAGES[@]}"
 # tests/integration/test_install.py builds the Debian package: cpack's DEB
 # generator runs dpkg-shlibdeps to fill in Depends.
 dbb_install_packages dpkg-dev
+# The S3 server of the Object Storage tests (s3rver) and the Huawei SDK
+# cross-check come from the npm registry.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+	dbb_install_packages nodejs npm
+fi

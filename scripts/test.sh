@@ -2,6 +2,8 @@
 # Builds dbbackupfs with AddressSanitizer and UndefinedBehaviorSanitizer and
 # runs every test: the C unit tests (ctest), the emulators' self-tests, and
 # the integration tests that mount the real binary against the emulators.
+# Then, with no pytest arguments: the fuzz targets for FUZZ_SECONDS each
+# (default 30) and the race-prone tests under ThreadSanitizer.
 # Installs what is missing first. Usage: scripts/test.sh [pytest args...]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -22,6 +24,16 @@ echo "==> emulator self-tests and integration tests"
 export DBB_BINARY="$PWD/$build/dbbackupfs"
 status=0
 /usr/bin/python3 -m pytest -q -p no:cacheprovider tests/fakes tests/integration "$@" || status=$?
+
+# A partial run (pytest arguments given) skips the long extra stages.
+if [ $# -eq 0 ]; then
+	echo "==> fuzzing"
+	FUZZ_SECONDS="${FUZZ_SECONDS:-30}" bash scripts/fuzz.sh || status=1
+	echo "==> races: the concurrent tests under ThreadSanitizer"
+	TSAN_SKIP_UNIT= bash scripts/tsan.sh tests/integration/test_concurrency.py \
+		tests/integration/test_content.py tests/integration/test_failures.py \
+		tests/integration/test_soak.py || status=1
+fi
 
 if grep -q ' fuse\.dbbackupfs ' /proc/self/mounts; then
 	echo "a dbbackupfs mount was left behind:" >&2

@@ -9,8 +9,17 @@
  * request target (section 1). Answers are XML or JSON (response_format=);
  * both are read through the neutral form of doc.h, so the field mapping
  * below is the same for both.
+ *
+ * Contents: NAVER serves a backup's bytes only by exporting it to Object
+ * Storage, and its export call returns no object key. So the export passes
+ * a folder of ours (export_folder=), and open looks for the object there
+ * with ListObjectsV2 (objectstore.h), then streams it with signed ranged
+ * GETs. Where to look: the bucket and folder of this mount's own export of
+ * the backup (remembered below), and the buckets of export_bucket= for
+ * exports made before this mount, by the console or another mount.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,10 +29,16 @@
 #include "core/timeparse.h"
 #include "providers/crypto.h"
 #include "providers/doc.h"
+#include "providers/objectstore.h"
 #include "providers/provider.h"
 #include "providers/sign_ncloud.h"
 
 #define NCLOUD_MAX_PAGE_SIZE 1000
+/* ListObjectsV2 keys per page: S3's most (OBJECTSTORE_MAX_PAGE_SIZE). */
+#define NCLOUD_OBJECT_PAGE_MAX 1000
+/* export_bucket= names at most this many buckets: each costs a listing at
+ * an open that finds nothing. */
+#define NCLOUD_MAX_EXPORT_BUCKETS 8
 /* The gateway refuses timestamps more than five minutes off (section 1.1). */
 #define NCLOUD_CLOCK_WINDOW_SECONDS 300
 
@@ -88,6 +103,16 @@ static const struct ncloud_flavor flavor_mysql_classic = {
 	.backups_paged = false,   /* the classic detail list has no paging */
 };
 
+/* What this mount knows of a backup's exported copy: where its own export
+ * asked NAVER to put it, and where the object was found. Backups never
+ * change, so a found object stays good until a HEAD says it is gone. */
+struct export_memo {
+	char *instance_id, *backup_id;
+	char *bucket, *folder;            /* this mount's export; NULL if none */
+	char *found_bucket, *found_key;   /* the object once found; NULL before */
+	int64_t found_size;
+};
+
 struct ncloud_state {
 	const struct ncloud_flavor *flavor;
 	char *access_key;
@@ -96,6 +121,12 @@ struct ncloud_state {
 	bool json;                /* response_format=json */
 	unsigned long page_size;
 	char *export_folder;      /* may hold "{instance}" */
+	struct objectstore *store;        /* NULL: no endpoint known for the region */
+	char **export_buckets;            /* export_bucket=: searched for old exports */
+	size_t export_bucket_count;
+	pthread_mutex_t memo_lock;        /* guards the memos */
+	struct export_memo *memos;
+	size_t memo_count, memo_capacity;
 };
 
 
@@ -461,17 +492,25 @@ static int ncloud_list_instances(struct profile *p, struct entry_list *out,
 			      f->backups_paged, add_instance_record, NULL, out, err);
 }
 
+static void mark_found_exports(struct ncloud_state *state, const struct entry *instance,
+			       struct entry_list *out, size_t first);
+
 static int ncloud_list_backups(struct profile *p, const struct entry *instance,
 			       struct entry_list *out, struct dbb_error *err)
 {
-	const struct ncloud_state *state = p->provider_state;
+	struct ncloud_state *state = p->provider_state;
 	const struct ncloud_flavor *f = state->flavor;
+	size_t first = out->count;
 	struct query q;
+	int result;
 
 	query_start(&q, state);
 	query_add(&q, f->instance_number_field, entry_text(instance, ENTRY_ID));
-	return list_all_pages(p, f->backup_list_action, f->backup_list_key, &q,
-			      f->backups_paged, add_backup, instance, out, err);
+	result = list_all_pages(p, f->backup_list_action, f->backup_list_key, &q,
+				f->backups_paged, add_backup, instance, out, err);
+	if (result == 0)
+		mark_found_exports(state, instance, out, first);
+	return result;
 }
 
 /* ---- export ----------------------------------------------------------- */
@@ -513,6 +552,10 @@ static void export_folder_for(const struct ncloud_state *state, const struct ent
 			 hole + strlen("{instance}"));
 }
 
+static void remember_export(struct ncloud_state *state, const struct entry *instance,
+			    const struct entry *backup, const char *bucket,
+			    const char *folder);
+
 /* exportBackupToObjectStorage: sent once. It changes state, so it is never
  * repeated after it may have reached the gateway (http.h), and a dropped
  * connection is an error to report, not a reason to try again. */
@@ -520,7 +563,7 @@ static int ncloud_export_backup(struct profile *p, const struct entry *instance,
 				const struct entry *backup, const char *bucket,
 				struct export_result *out, struct dbb_error *err)
 {
-	const struct ncloud_state *state = p->provider_state;
+	struct ncloud_state *state = p->provider_state;
 	const struct ncloud_flavor *f = state->flavor;
 	const char *action = "exportBackupToObjectStorage";
 	struct query q;
@@ -539,7 +582,322 @@ static int ncloud_export_backup(struct profile *p, const struct entry *instance,
 	json_decref(answer);
 	snprintf(out->destination, sizeof(out->destination), "%s/%s", bucket, out->folder);
 	out->done = false;   /* NAVER copies in the background */
+	remember_export(state, instance, backup, bucket, out->folder);
 	return 0;
+}
+
+/* ---- contents: the exported object ------------------------------------ */
+
+/* Where a backup's object may be: a bucket and the folder (key prefix). */
+struct place {
+	char bucket[64];
+	char folder[256];
+};
+
+/* What open needs of a memo, copied under the lock. */
+struct memo_view {
+	struct place exported;            /* bucket "" when this mount did not export */
+	char found_bucket[64];            /* "" when not found yet */
+	char found_key[1025];
+	int64_t found_size;
+};
+
+static struct export_memo *memo_find(struct ncloud_state *state, const char *instance_id,
+				     const char *backup_id)
+{
+	for (size_t i = 0; i < state->memo_count; i++)
+		if (!strcmp(state->memos[i].instance_id, instance_id) &&
+		    !strcmp(state->memos[i].backup_id, backup_id))
+			return &state->memos[i];
+	return NULL;
+}
+
+/* The backup's memo, made when missing; NULL when out of memory. Call with
+ * memo_lock held. */
+static struct export_memo *memo_get(struct ncloud_state *state, const char *instance_id,
+				    const char *backup_id)
+{
+	struct export_memo *memo = memo_find(state, instance_id, backup_id);
+
+	if (memo)
+		return memo;
+	if (state->memo_count == state->memo_capacity) {
+		size_t capacity = state->memo_capacity ? 2 * state->memo_capacity : 16;
+		struct export_memo *grown = realloc(state->memos, capacity * sizeof(*grown));
+
+		if (!grown)
+			return NULL;
+		state->memos = grown;
+		state->memo_capacity = capacity;
+	}
+	memo = &state->memos[state->memo_count];
+	memset(memo, 0, sizeof(*memo));
+	memo->instance_id = strdup(instance_id);
+	memo->backup_id = strdup(backup_id);
+	if (!memo->instance_id || !memo->backup_id) {
+		free(memo->instance_id);
+		free(memo->backup_id);
+		return NULL;
+	}
+	state->memo_count++;
+	return memo;
+}
+
+static void memo_free(struct export_memo *memo)
+{
+	free(memo->instance_id);
+	free(memo->backup_id);
+	free(memo->bucket);
+	free(memo->folder);
+	free(memo->found_bucket);
+	free(memo->found_key);
+}
+
+/* A memo that cannot be kept (out of memory) costs a search at the next
+ * open, nothing more: hence no error from these. */
+static void set_text(char **slot, const char *text)
+{
+	free(*slot);
+	*slot = text ? strdup(text) : NULL;
+}
+
+static void remember_export(struct ncloud_state *state, const struct entry *instance,
+			    const struct entry *backup, const char *bucket,
+			    const char *folder)
+{
+	struct export_memo *memo;
+
+	pthread_mutex_lock(&state->memo_lock);
+	memo = memo_get(state, entry_text(instance, ENTRY_ID), entry_text(backup, ENTRY_ID));
+	if (memo) {
+		set_text(&memo->bucket, bucket);
+		set_text(&memo->folder, folder);
+	}
+	pthread_mutex_unlock(&state->memo_lock);
+}
+
+static void remember_found(struct ncloud_state *state, const struct entry *instance,
+			   const struct entry *backup, const char *bucket,
+			   const char *key, int64_t size)
+{
+	struct export_memo *memo;
+
+	pthread_mutex_lock(&state->memo_lock);
+	memo = memo_get(state, entry_text(instance, ENTRY_ID), entry_text(backup, ENTRY_ID));
+	if (memo) {
+		set_text(&memo->found_bucket, bucket);
+		set_text(&memo->found_key, key);
+		memo->found_size = size;
+	}
+	pthread_mutex_unlock(&state->memo_lock);
+}
+
+static void forget_found(struct ncloud_state *state, const struct entry *instance,
+			 const struct entry *backup)
+{
+	remember_found(state, instance, backup, NULL, NULL, -1);
+}
+
+static void memo_view(struct ncloud_state *state, const struct entry *instance,
+		      const struct entry *backup, struct memo_view *view)
+{
+	const struct export_memo *memo;
+
+	memset(view, 0, sizeof(*view));
+	pthread_mutex_lock(&state->memo_lock);
+	memo = memo_find(state, entry_text(instance, ENTRY_ID), entry_text(backup, ENTRY_ID));
+	if (memo && memo->bucket) {
+		snprintf(view->exported.bucket, sizeof(view->exported.bucket), "%s", memo->bucket);
+		snprintf(view->exported.folder, sizeof(view->exported.folder), "%s",
+			 memo->folder ? memo->folder : "");
+	}
+	if (memo && memo->found_bucket && memo->found_key) {
+		snprintf(view->found_bucket, sizeof(view->found_bucket), "%s", memo->found_bucket);
+		snprintf(view->found_key, sizeof(view->found_key), "%s", memo->found_key);
+		view->found_size = memo->found_size;
+	}
+	pthread_mutex_unlock(&state->memo_lock);
+}
+
+/* The listing's readable flag, from what opens found: no request here. */
+static void mark_found_exports(struct ncloud_state *state, const struct entry *instance,
+			       struct entry_list *out, size_t first)
+{
+	const char *instance_id = entry_text(instance, ENTRY_ID);
+
+	pthread_mutex_lock(&state->memo_lock);
+	for (size_t i = first; state->memo_count && i < out->count; i++) {
+		const struct export_memo *memo =
+			memo_find(state, instance_id, entry_text(&out->items[i], ENTRY_ID));
+
+		if (memo && memo->found_key)
+			out->items[i].readable = ENTRY_READABLE_YES;
+	}
+	pthread_mutex_unlock(&state->memo_lock);
+}
+
+/* The folder an export of this instance passes (classic: none, the export
+ * takes no folderPath, so the object lands at the top of the bucket). */
+static void folder_of(const struct ncloud_state *state, const struct entry *instance,
+		      char *out, size_t size)
+{
+	if (state->flavor->export_takes_folder)
+		export_folder_for(state, instance, out, size);
+	else
+		snprintf(out, size, "%s", "");
+}
+
+/* This mount's export first, then export_bucket=, each place once. */
+static size_t places_to_look(const struct ncloud_state *state, const struct entry *instance,
+			     const struct memo_view *view, struct place *places, size_t max)
+{
+	size_t count = 0;
+
+	if (view->exported.bucket[0])
+		places[count++] = view->exported;
+	for (size_t i = 0; i < state->export_bucket_count && count < max; i++) {
+		struct place *place = &places[count];
+
+		snprintf(place->bucket, sizeof(place->bucket), "%s", state->export_buckets[i]);
+		folder_of(state, instance, place->folder, sizeof(place->folder));
+		if (!view->exported.bucket[0] || strcmp(place->bucket, places[0].bucket) ||
+		    strcmp(place->folder, places[0].folder))
+			count++;
+	}
+	return count;
+}
+
+/*
+ * The matching rule. NAVER does not document how it names the exported
+ * object (api/ncloud.md open question 5), so an object is the backup's
+ * copy when the last component of its key is the backup's fileName, or the
+ * fileName followed by '.' and anything (an extension: 20240601.tar.gz).
+ * "20240601-0002" or "x20240601" are other backups. An exact name wins;
+ * among extensions, the first in key order.
+ */
+struct match {
+	const char *name;
+	char *key;                        /* owned; NULL: none yet */
+	int64_t size;
+};
+
+static int match_object(void *context, const struct objectstore_object *object)
+{
+	struct match *m = context;
+	const char *slash = strrchr(object->key, '/');
+	const char *last = slash ? slash + 1 : object->key;
+	size_t length = strlen(m->name);
+
+	if (strncmp(last, m->name, length) || (last[length] && last[length] != '.'))
+		return 0;
+	if (m->key && last[length])
+		return 0;
+	free(m->key);
+	m->key = strdup(object->key);
+	if (!m->key)
+		return -ENOMEM;
+	m->size = object->size;
+	return last[length] ? 0 : 1;
+}
+
+static const char *tree_name(const struct entry *e)
+{
+	return e->file_name ? e->file_name : entry_text(e, ENTRY_NAME);
+}
+
+static int not_exported_yet(const struct profile *p, const struct entry *instance,
+			    const struct entry *backup, const struct memo_view *view,
+			    const struct place *places, size_t count, struct dbb_error *err)
+{
+	const char *name = entry_text(backup, ENTRY_ID);
+
+	if (view->exported.bucket[0]) {
+		dbb_error_set(err, ENODATA, "%s is still being exported: NAVER has not yet "
+			      "written it to %s/%s", name, view->exported.bucket,
+			      view->exported.folder);
+		dbb_error_set_remedy(err, "wait for the export to finish and open it again; "
+				     "cat %s/%s/.export/%s shows the request", p->name,
+				     tree_name(instance), tree_name(backup));
+	} else if (count) {
+		dbb_error_set(err, ENODATA, "no exported copy of %s in %s/%s%s", name,
+			      places[0].bucket, places[0].folder,
+			      count > 1 ? " nor the other export_bucket= buckets" : "");
+		dbb_error_set_remedy(err, "export it first: echo BUCKET > %s/%s/.export/%s",
+				     p->name, tree_name(instance), tree_name(backup));
+	} else {
+		dbb_error_set(err, ENODATA, "%s was not exported through this mount, and no "
+			      "export_bucket= names where an earlier export went", name);
+		dbb_error_set_remedy(err, "export it: echo BUCKET > %s/%s/.export/%s, or name "
+				     "the bucket of an earlier export with export_bucket= in [%s]",
+				     p->name, tree_name(instance), tree_name(backup), p->name);
+	}
+	return -ENODATA;
+}
+
+/* The object found by an earlier open, if it is still there. Returns 1 and
+ * fills out, 0 when there is none (any more), or -errno. */
+static int open_found(struct profile *p, const struct entry *instance,
+		      const struct entry *backup, const struct memo_view *view,
+		      struct content_source *out, struct dbb_error *err)
+{
+	struct ncloud_state *state = p->provider_state;
+	int64_t size;
+	int result;
+
+	if (!view->found_bucket[0])
+		return 0;
+	result = objectstore_head(state->store, view->found_bucket, view->found_key, &size, err);
+	if (result == -ENOENT) {
+		forget_found(state, instance, backup);
+		dbb_error_clear(err);
+		return 0;
+	}
+	if (result < 0)
+		return result;
+	if (objectstore_content_source(state->store, view->found_bucket, view->found_key,
+				       size >= 0 ? size : view->found_size, out, err) < 0)
+		return -err->errnum;
+	return 1;
+}
+
+static int ncloud_open_content(struct profile *p, const struct entry *instance,
+			       const struct entry *backup, struct content_source *out,
+			       struct dbb_error *err)
+{
+	struct ncloud_state *state = p->provider_state;
+	struct match match = { .name = entry_text(backup, ENTRY_ID), .size = -1 };
+	struct place places[1 + NCLOUD_MAX_EXPORT_BUCKETS];
+	struct memo_view view;
+	size_t count, found = 0;
+	int result = 0;
+
+	if (!state->store) {
+		dbb_error_set(err, ENODATA, "no Object Storage endpoint is known for region %s",
+			      p->settings.region);
+		dbb_error_set_remedy(err, "set object_storage_endpoint= in [%s]", p->name);
+		return -ENODATA;
+	}
+	memo_view(state, instance, backup, &view);
+	if ((result = open_found(p, instance, backup, &view, out, err)) != 0)
+		return result < 0 ? result : 0;
+	count = places_to_look(state, instance, &view, places, sizeof(places) / sizeof(places[0]));
+	for (found = 0; found < count; found++) {
+		result = objectstore_list(state->store, places[found].bucket,
+					  places[found].folder, match_object, &match, err);
+		if (result < 0 || match.key)
+			break;
+	}
+	if (result == 0 && match.key) {
+		const char *bucket = places[found].bucket;
+
+		remember_found(state, instance, backup, bucket, match.key, match.size);
+		result = objectstore_content_source(state->store, bucket, match.key, match.size,
+						    out, err);
+	} else if (result == 0) {
+		result = not_exported_yet(p, instance, backup, &view, places, count, err);
+	}
+	free(match.key);
+	return result < 0 ? result : 0;
 }
 
 /* ---- set-up ----------------------------------------------------------- */
@@ -633,6 +991,92 @@ static int read_credentials(struct ncloud_state *state, const struct config *c,
 	return -EINVAL;
 }
 
+static int read_export_buckets(struct profile *p, struct ncloud_state *state,
+			       const struct config *c, const struct config_section *s,
+			       struct dbb_error *err)
+{
+	const char *list = config_get(s, "export_bucket");
+	char *copy, *token, *rest;
+	int result = 0;
+
+	if (!list)
+		return 0;
+	if (!(copy = strdup(list)))
+		return dbb_error_set(err, ENOMEM, "out of memory");
+	for (token = strtok_r(copy, ", \t", &rest); token && result == 0;
+	     token = strtok_r(NULL, ", \t", &rest)) {
+		char **grown;
+
+		if (state->export_bucket_count == NCLOUD_MAX_EXPORT_BUCKETS) {
+			result = dbb_error_set(err, EINVAL, "%s:%d: export_bucket names more than "
+					       "%d buckets", c->path,
+					       config_find(s, "export_bucket")->line,
+					       NCLOUD_MAX_EXPORT_BUCKETS);
+			break;
+		}
+		if (ncloud_check_bucket_name(p, token, err) < 0) {
+			result = dbb_error_set(err, EINVAL, "%s:%d: export_bucket: '%s' is not a "
+					       "bucket name", c->path,
+					       config_find(s, "export_bucket")->line, token);
+			break;
+		}
+		grown = realloc(state->export_buckets,
+				(state->export_bucket_count + 1) * sizeof(*grown));
+		if (!grown || !(grown[state->export_bucket_count] = strdup(token))) {
+			if (grown)
+				state->export_buckets = grown;
+			result = dbb_error_set(err, ENOMEM, "out of memory");
+			break;
+		}
+		state->export_buckets = grown;
+		state->export_bucket_count++;
+	}
+	free(copy);
+	return result;
+}
+
+/* Object Storage takes the API's key pair (api/ncloud.md section 9); its
+ * endpoint and region default from the API's site and region. */
+static int read_object_storage(struct profile *p, struct ncloud_state *state,
+			       const struct config *c, const struct config_section *s,
+			       struct dbb_error *err)
+{
+	const char *endpoint = config_get(s, "object_storage_endpoint");
+	const char *region = config_get(s, "object_storage_region");
+	const char *default_endpoint = NULL, *default_region = "kr-standard";
+	struct objectstore_settings settings;
+	unsigned long page_size;
+
+	if (config_get_uint(c, s, "object_storage_page_size", NCLOUD_OBJECT_PAGE_MAX, 1,
+			    NCLOUD_OBJECT_PAGE_MAX, &page_size, err) < 0)
+		return -err->errnum;
+	objectstore_naver_defaults(p->settings.endpoint, p->settings.region,
+				   &default_endpoint, &default_region);
+	if (!endpoint || !*endpoint)
+		endpoint = default_endpoint;
+	if (!region || !*region)
+		region = default_region;
+	if (!endpoint)
+		return 0;   /* open says what to set */
+	settings = (struct objectstore_settings) {
+		.profile = p->name,
+		.endpoint = endpoint,
+		.region = region,
+		.access_key = state->access_key,
+		.secret_key = state->secret.value,
+		.page_size = page_size,
+	};
+	state->store = objectstore_new(&settings, p->http, err);
+	if (!state->store && config_find(s, "object_storage_endpoint")) {
+		char message[sizeof(err->message)];
+
+		snprintf(message, sizeof(message), "%s", err->message);
+		dbb_error_set(err, err->errnum, "%s:%d: %s", c->path,
+			      config_find(s, "object_storage_endpoint")->line, message);
+	}
+	return state->store ? 0 : -err->errnum;
+}
+
 static int ncloud_init_flavor(struct profile *p, const struct config *c,
 			      const struct config_section *s,
 			      const struct ncloud_flavor *flavor, struct dbb_error *err)
@@ -643,6 +1087,7 @@ static int ncloud_init_flavor(struct profile *p, const struct config *c,
 	if (!state)
 		return dbb_error_set(err, ENOMEM, "out of memory");
 	p->provider_state = state;
+	pthread_mutex_init(&state->memo_lock, NULL);
 	state->flavor = flavor;
 	/* Classic services name regions by number (regionNo); without
 	 * region_no= the parameter is left out and the API picks the first. */
@@ -651,7 +1096,9 @@ static int ncloud_init_flavor(struct profile *p, const struct config *c,
 	else
 		state->region_value = strdup(p->settings.region);
 	if (read_format_and_paging(state, c, s, err) < 0 ||
-	    read_credentials(state, c, s, p, err) < 0)
+	    read_credentials(state, c, s, p, err) < 0 ||
+	    read_export_buckets(p, state, c, s, err) < 0 ||
+	    read_object_storage(p, state, c, s, err) < 0)
 		return -err->errnum;
 	return 0;
 }
@@ -660,6 +1107,14 @@ static void ncloud_fini(struct profile *p)
 {
 	struct ncloud_state *state = p->provider_state;
 
+	objectstore_free(state->store);
+	for (size_t i = 0; i < state->export_bucket_count; i++)
+		free(state->export_buckets[i]);
+	free(state->export_buckets);
+	for (size_t i = 0; i < state->memo_count; i++)
+		memo_free(&state->memos[i]);
+	free(state->memos);
+	pthread_mutex_destroy(&state->memo_lock);
 	config_secret_free(&state->secret);
 	free(state->access_key);
 	free(state->region_value);
@@ -688,15 +1143,18 @@ static int init_mysql_classic(struct profile *p, const struct config *c,
 
 static const char *const vpc_keys[] = {
 	"response_format", "page_size", "export_folder", "object_storage_endpoint",
-	"object_storage_region", NULL,
+	"object_storage_region",
+	"object_storage_page_size", "export_bucket", NULL,
 };
 static const char *const classic_keys[] = {
 	"response_format", "page_size", "region_no", "export_folder",
-	"object_storage_endpoint", "object_storage_region", NULL,
+	"object_storage_endpoint", "object_storage_region",
+	"object_storage_page_size", "export_bucket", NULL,
 };
 
 #define NCLOUD_KIND_COMMON                                              \
-	.capabilities = PROVIDER_CAN_LIST | PROVIDER_CAN_EXPORT,        \
+	.capabilities = PROVIDER_CAN_LIST | PROVIDER_CAN_EXPORT |       \
+			PROVIDER_CAN_READ,                              \
 	.default_endpoint = "https://ncloud.apigw.ntruss.com",          \
 	.default_region = "KR",                                         \
 	.request_id_header = "x-ncp-request-id",                        \
@@ -704,7 +1162,8 @@ static const char *const classic_keys[] = {
 	.list_instances = ncloud_list_instances,                        \
 	.list_backups = ncloud_list_backups,                            \
 	.check_bucket_name = ncloud_check_bucket_name,                  \
-	.export_backup = ncloud_export_backup
+	.export_backup = ncloud_export_backup,                          \
+	.open_content = ncloud_open_content
 
 const struct provider_kind ncloud_postgresql_kind = {
 	.name = "ncloud-postgresql",

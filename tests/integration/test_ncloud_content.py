@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from conftest import (ACCESS_KEY, SECRET_KEY, ROOT, SCENARIOS, errno_of, ncloud_profile,
+from conftest import (ACCESS_KEY, BINARY, SECRET_KEY, ROOT, SCENARIOS, errno_of, ncloud_profile,
                       wait_until)
 from harness import Fake
 from helpers import NAVER_KINDS
@@ -258,11 +258,33 @@ def test_an_object_named_with_an_extension_is_found(s3, tmp_path, mount_factory)
     naver = start_naver(tmp_path, s3, key_suffix=".xb.gz")
     try:
         m = mount_factory(profile(naver, s3, kind="ncloud-mysql-vpc"))
-        export(m, "mysql-shop", naver.state()["mysql_vpc"]["instances"][0]["backups"][0]
-               ["fileName"], "mysql-backup")
+        section, number, name, backups = first_instance_with_backups(naver, "ncloud-mysql-vpc")
+        export(m, name, backups[0]["fileName"], "mysql-backup")
         record = naver.exports()[0]
-        assert record["objectKey"] == "dbbackupfs/mysql-shop/%s.xb.gz" % record["fileName"]
-        assert copy_of(m.path("p", "mysql-shop", record["fileName"]), tmp_path) == \
-            expected_bytes("mysql_vpc", record["instanceNo"], record["fileName"])
+        assert record["objectKey"] == "dbbackupfs/%s/%s.xb.gz" % (name, record["fileName"])
+        assert copy_of(m.path("p", name, record["fileName"]), tmp_path) == \
+            expected_bytes(section, number, record["fileName"])
     finally:
         naver.stop()
+
+
+@pytest.mark.parametrize("line,message", [
+    ("export_bucket = pg-backup, Bad_Name", "export_bucket: 'Bad_Name' is not a bucket name"),
+    ("export_bucket = " + ",".join("b%02d" % i for i in range(9)),
+     "export_bucket names more than 8 buckets"),
+    ("object_storage_endpoint = ftp://example.com", "is not an Object Storage endpoint"),
+    ("object_storage_endpoint = https://example.com/prefix",
+     "is not an Object Storage endpoint"),
+    ("object_storage_page_size = 0", "object_storage_page_size"),
+])
+def test_object_storage_settings_are_checked_at_start(naver, s3, tmp_path, line, message):
+    config = tmp_path / "check.conf"
+    config.write_text(profile(naver, s3).replace("object_storage_endpoint = %s\n" % s3.url,
+                                                 "") + line + "\n")
+    config.chmod(0o600)
+    result = subprocess.run([BINARY, "--check", "-o", "config=%s" % config],
+                            capture_output=True, text=True, timeout=60)
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    assert message in output and "check.conf:" in output, output
+    assert naver.counters()["total"] == 0 and s3.counters()["total"] == 0
