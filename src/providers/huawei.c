@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/utf8.h"
 #include "core/clock.h"
 #include "core/credentials.h"
 #include "core/timeparse.h"
@@ -797,29 +798,6 @@ static int rds_open_content(struct profile *p, const struct entry *instance,
 
 /* ---- names and mkdir ---------------------------------------------------- */
 
-/* Decodes one UTF-8 character at s; returns its length (0: invalid). */
-static size_t utf8_decode(const unsigned char *s, uint32_t *code_point)
-{
-	size_t length = s[0] < 0x80 ? 1 : (s[0] & 0xe0) == 0xc0 ? 2 :
-		(s[0] & 0xf0) == 0xe0 ? 3 : (s[0] & 0xf8) == 0xf0 ? 4 : 0;
-	static const uint32_t minimum[] = { 0, 0, 0x80, 0x800, 0x10000 };
-	uint32_t value;
-
-	if (length == 0)
-		return 0;
-	value = length == 1 ? s[0] : s[0] & (0x7f >> length);
-	for (size_t i = 1; i < length; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		value = value << 6 | (s[i] & 0x3f);
-	}
-	if (value < minimum[length] || value > 0x10ffff ||
-	    (value >= 0xd800 && value <= 0xdfff))
-		return 0;
-	*code_point = value;
-	return length;
-}
-
 static bool is_ascii_letter(uint32_t c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
@@ -1165,10 +1143,10 @@ static int read_endpoint(struct huawei_state *state, const struct profile *p,
 	return 0;
 }
 
-static int huawei_init_service(struct profile *p, const struct config *c,
-			       const struct config_section *s,
-			       const struct huawei_service *service, struct dbb_error *err)
+static int huawei_init(struct profile *p, const struct config *c,
+		       const struct config_section *s, struct dbb_error *err)
 {
+	const struct huawei_service *service = p->kind->variant;
 	struct huawei_state *state = calloc(1, sizeof(*state));
 
 	if (!state)
@@ -1198,18 +1176,6 @@ static void huawei_fini(struct profile *p)
 	p->provider_state = NULL;
 }
 
-static int init_taurusdb(struct profile *p, const struct config *c,
-			 const struct config_section *s, struct dbb_error *err)
-{
-	return huawei_init_service(p, c, s, &taurusdb_service, err);
-}
-
-static int init_rds(struct profile *p, const struct config *c,
-		    const struct config_section *s, struct dbb_error *err)
-{
-	return huawei_init_service(p, c, s, &rds_service, err);
-}
-
 static const char *const huawei_keys[] = {
 	"project_id", "api_version", "backup_description", "page_size", NULL,
 };
@@ -1228,7 +1194,8 @@ const struct provider_kind huawei_taurusdb_kind = {
 	.name = "huawei-taurusdb",
 	.summary = "Huawei Cloud TaurusDB (GaussDB(for MySQL))",
 	.default_endpoint = "https://gaussdb.{region}.myhuaweicloud.com",
-	.init = init_taurusdb,
+	.init = huawei_init,
+	.variant = &taurusdb_service,
 	.capabilities = PROVIDER_CAN_LIST | PROVIDER_CAN_MKDIR,
 	HUAWEI_KIND_COMMON,
 };
@@ -1237,7 +1204,8 @@ const struct provider_kind huawei_rds_kind = {
 	.name = "huawei-rds",
 	.summary = "Huawei Cloud RDS v3 (MySQL, PostgreSQL, SQL Server)",
 	.default_endpoint = "https://rds.{region}.myhuaweicloud.com",
-	.init = init_rds,
+	.init = huawei_init,
+	.variant = &rds_service,
 	.capabilities = PROVIDER_CAN_LIST | PROVIDER_CAN_MKDIR | PROVIDER_CAN_READ,
 	.open_content = rds_open_content,
 	HUAWEI_KIND_COMMON,

@@ -1077,10 +1077,10 @@ static int read_object_storage(struct profile *p, struct ncloud_state *state,
 	return state->store ? 0 : -err->errnum;
 }
 
-static int ncloud_init_flavor(struct profile *p, const struct config *c,
-			      const struct config_section *s,
-			      const struct ncloud_flavor *flavor, struct dbb_error *err)
+static int ncloud_init(struct profile *p, const struct config *c,
+		       const struct config_section *s, struct dbb_error *err)
 {
+	const struct ncloud_flavor *flavor = p->kind->variant;
 	struct ncloud_state *state = calloc(1, sizeof(*state));
 	const char *region_number = config_get(s, "region_no");
 
@@ -1123,24 +1123,6 @@ static void ncloud_fini(struct profile *p)
 	p->provider_state = NULL;
 }
 
-static int init_postgresql(struct profile *p, const struct config *c,
-			   const struct config_section *s, struct dbb_error *err)
-{
-	return ncloud_init_flavor(p, c, s, &flavor_postgresql, err);
-}
-
-static int init_mysql_vpc(struct profile *p, const struct config *c,
-			  const struct config_section *s, struct dbb_error *err)
-{
-	return ncloud_init_flavor(p, c, s, &flavor_mysql_vpc, err);
-}
-
-static int init_mysql_classic(struct profile *p, const struct config *c,
-			      const struct config_section *s, struct dbb_error *err)
-{
-	return ncloud_init_flavor(p, c, s, &flavor_mysql_classic, err);
-}
-
 static const char *const vpc_keys[] = {
 	"response_format", "page_size", "export_folder", "object_storage_endpoint",
 	"object_storage_region",
@@ -1158,6 +1140,7 @@ static const char *const classic_keys[] = {
 	.default_endpoint = "https://ncloud.apigw.ntruss.com",          \
 	.default_region = "KR",                                         \
 	.request_id_header = "x-ncp-request-id",                        \
+	.init = ncloud_init,                                            \
 	.fini = ncloud_fini,                                            \
 	.list_instances = ncloud_list_instances,                        \
 	.list_backups = ncloud_list_backups,                            \
@@ -1169,7 +1152,7 @@ const struct provider_kind ncloud_postgresql_kind = {
 	.name = "ncloud-postgresql",
 	.summary = "NAVER Cloud DB for PostgreSQL (VPC)",
 	.config_keys = vpc_keys,
-	.init = init_postgresql,
+	.variant = &flavor_postgresql,
 	NCLOUD_KIND_COMMON,
 };
 
@@ -1177,7 +1160,7 @@ const struct provider_kind ncloud_mysql_vpc_kind = {
 	.name = "ncloud-mysql-vpc",
 	.summary = "NAVER Cloud DB for MySQL (VPC)",
 	.config_keys = vpc_keys,
-	.init = init_mysql_vpc,
+	.variant = &flavor_mysql_vpc,
 	NCLOUD_KIND_COMMON,
 };
 
@@ -1185,6 +1168,6 @@ const struct provider_kind ncloud_mysql_kind = {
 	.name = "ncloud-mysql",
 	.summary = "NAVER Cloud DB for MySQL (classic)",
 	.config_keys = classic_keys,
-	.init = init_mysql_classic,
+	.variant = &flavor_mysql_classic,
 	NCLOUD_KIND_COMMON,
 };

@@ -83,6 +83,9 @@ struct provider_kind {
 	const char *default_region;
 	const char *request_id_header;     /* response header with the request id */
 	const char *const *config_keys;    /* kind-specific keys, NULL-terminated */
+	/* The provider's own description of this kind (action names, paths,
+	 * units): kinds that work alike share their code and differ here. */
+	const void *variant;
 
 	/* Reads the kind's settings and secrets; the profile's common settings
 	 * and HTTP client are ready. */
