@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# The quick start: installs what is missing, builds, starts the bundled NAVER
-# emulator on loopback, writes a demo configuration, mounts at ./mnt (or the
-# directory given), shows the tree and one backup's attributes, and stays up
-# until Ctrl-C, then unmounts cleanly.
+# The quick start: installs what is missing, builds, starts the bundled
+# emulators (NAVER Cloud, Huawei Cloud, ZStack) on loopback, writes a demo
+# configuration, mounts at ./mnt (or the directory given), shows the tree and
+# one backup's attributes, and stays up until Ctrl-C, then unmounts cleanly.
 #
 # Usage: scripts/demo.sh [MOUNTPOINT] [--once]   (--once: show, then stop)
 set -euo pipefail
@@ -25,7 +25,7 @@ cmake --build build -j"$(nproc)" --target dbbackupfs
 work="$PWD/.demo"
 rm -rf "$work"
 mkdir -p "$work" "$mountpoint"
-emulator_pid=""
+emulator_pids=()
 daemon_pid=""
 
 cleanup() {
@@ -34,17 +34,31 @@ cleanup() {
 		fusermount3 -u "$mountpoint" || fusermount3 -uz "$mountpoint" || true
 	fi
 	[ -n "$daemon_pid" ] && wait "$daemon_pid" 2>/dev/null || true
-	[ -n "$emulator_pid" ] && kill "$emulator_pid" 2>/dev/null && wait "$emulator_pid" 2>/dev/null || true
-	echo "==> unmounted $mountpoint; emulator stopped"
+	for pid in "${emulator_pids[@]}"; do
+		kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null || true
+	done
+	echo "==> unmounted $mountpoint; emulators stopped"
 }
 trap cleanup EXIT INT TERM
 
-echo "==> starting the NAVER Cloud emulator on loopback"
-/usr/bin/python3 tests/fakes/ncloud_fake.py --scenario tests/fakes/scenarios/ncloud-demo.json \
-	--port-file "$work/port" 2>"$work/emulator.log" &
-emulator_pid=$!
-for _ in $(seq 200); do [ -s "$work/port" ] && break; sleep 0.05; done
-port=$(cat "$work/port")
+# Starts tests/fakes/NAME_fake.py with its demo scenario; prints its port
+# once it listens (it writes the port file only then).
+start_emulator() {
+	local name=$1
+	/usr/bin/python3 "tests/fakes/${name}_fake.py" \
+		--scenario "tests/fakes/scenarios/${name}-demo.json" \
+		--port-file "$work/$name.port" 2>"$work/$name.log" &
+	emulator_pids+=($!)
+	for _ in $(seq 200); do [ -s "$work/$name.port" ] && break; sleep 0.05; done
+}
+
+echo "==> starting the emulators on loopback (NAVER Cloud, Huawei Cloud, ZStack)"
+start_emulator ncloud
+start_emulator huawei
+start_emulator zstack
+port=$(cat "$work/ncloud.port")
+huawei=$(cat "$work/huawei.port")
+zstack=$(cat "$work/zstack.port")
 
 cat >"$work/config" <<CONF
 # Three NAVER Cloud DB accounts, all served by the bundled emulator.
@@ -65,6 +79,29 @@ type = ncloud-mysql
 endpoint = http://127.0.0.1:$port
 access_key = AKEXAMPLE0000000000
 secret_key = SKEXAMPLE00000000000000000000000000000000
+
+# Huawei Cloud: TaurusDB and RDS (mkdir INSTANCE/NAME makes a backup).
+[hw-taurus]
+type = huawei-taurusdb
+endpoint = http://127.0.0.1:$huawei/taurusdb
+project_id = 0483b6b16e954cb88930a360d2c4e663
+access_key = AKEXAMPLE0000000000
+secret_key = SKEXAMPLE0000000000000000000000000000000
+
+[hw-rds]
+type = huawei-rds
+endpoint = http://127.0.0.1:$huawei/rds
+project_id = 0483b6b16e954cb88930a360d2c4e663
+access_key = AKEXAMPLE0000000000
+secret_key = SKEXAMPLE0000000000000000000000000000000
+
+# ZStack: the management node's database backups.
+[zstack]
+type = zstack
+endpoint = http://127.0.0.1:$zstack
+account = admin
+password = password
+timezone = Asia/Shanghai
 CONF
 chmod 600 "$work/config"
 
