@@ -15,5 +15,6 @@ def test_fault_soak(tmp_path):
     print("\n".join(report))
     assert not problems, "\n".join(problems + report)
     operations = int(report[1].split()[1])
-    assert operations > 300            # the workers really worked
+    assert operations > 100            # the workers really worked
     assert "'stall'" in report[3] and "'reset'" in report[3]
+    assert int(report[2].split(": ")[1]) > 0   # reads were checked by sha256

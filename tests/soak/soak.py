@@ -135,6 +135,9 @@ class Soak:
         self.log.close()
         for fake in self.fakes:
             fake.stop()
+        for provider in self.providers:
+            if hasattr(provider, "stop"):
+                provider.stop()
 
     # ---- the workers' operations ------------------------------------------
 
@@ -187,8 +190,13 @@ class Soak:
             self.attempt("getfattr", backup,
                          lambda: {n: os.getxattr(backup, n) for n in os.listxattr(backup)})
 
+    def readable(self):
+        return [path for provider in self.providers if hasattr(provider, "readable_files")
+                for path in provider.readable_files(self.mnt)]
+
     def op_cat(self, rng):
-        backup = self.backups(rng)
+        candidates = self.readable()
+        backup = rng.choice(candidates) if candidates else self.backups(rng)
         if not backup:
             return
         provider = self.provider_of(backup)
@@ -243,7 +251,7 @@ class Soak:
                 return provider
         return None
 
-    OPERATIONS = [("find", 1), ("ls", 4), ("getfattr", 4), ("cat", 3), ("mkdir", 1),
+    OPERATIONS = [("find", 1), ("ls", 4), ("getfattr", 4), ("cat", 6), ("mkdir", 1),
                   ("export", 1)]
 
     def worker(self, seed, stop):

@@ -41,17 +41,47 @@ class Ncloud:
 
 
 class Huawei:
+    """TaurusDB and RDS; one RDS instance's backups are real files served by
+    nginx, so the soak's reads are checked byte for byte."""
     name = "huawei"
     kinds = {"huawei-taurusdb": "/taurusdb", "huawei-rds": "/rds"}
     project = "0483b6b16e954cb88930a360d2c4e663"
     sk = "SKEXAMPLE0000000000000000000000000000000"
+    files = {"small": 1 << 20, "odd": (3 << 20) + 12345, "large": 6 << 20}
 
     def start(self, workdir):
+        import json
+        import nginx
         from harness import Fake
         root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-        return Fake.start("huawei", os.path.join(root, "tests", "fakes", "scenarios",
-                                                  "huawei-demo.json"),
-                          os.path.join(workdir, "huawei"))
+        content = os.path.join(workdir, "nginx")
+        os.makedirs(content, exist_ok=True)
+        self.server = nginx.Nginx.start(content)
+        self.digests = {}
+        with open(os.path.join(root, "tests", "fakes", "scenarios", "huawei-demo.json")) as f:
+            scenario = json.load(f)
+        instance = {k: v for k, v in scenario["rds"]["instances"][0].items() if k != "backups"}
+        instance.update({"id": "50a0c0ffee0000000000000000000000in01", "name": "rds-soak"})
+        instance["backups"] = []
+        for index, (name, size) in enumerate(sorted(self.files.items())):
+            self.digests["b-" + name] = self.server.add_file(name + ".bin", size, seed=name)
+            instance["backups"].append({
+                "id": "%032xbr01" % (index + 1), "name": "b-" + name,
+                "instance_id": instance["id"], "status": "COMPLETED", "type": "manual",
+                "begin_time": "2024-06-01T08:10:00+0800",
+                "end_time": "2024-06-01T08:14:47+0800", "size": -(-size // 1024),
+                "datastore": {"type": "MySQL", "version": "8.0"},
+                "download": {"file": name + ".bin"}})
+        scenario["rds"]["instances"].append(instance)
+        scenario["content"] = {"base_url": self.server.base, "secret": self.server.secret,
+                               "link_seconds": 900}
+        return Fake.start("huawei", scenario, os.path.join(workdir, "huawei"))
+
+    def stop(self):
+        self.server.stop()
+
+    def readable_files(self, mnt):
+        return [os.path.join(mnt, "huawei-rds", "rds-soak", name) for name in self.digests]
 
     def config(self, fake, max_rps):
         share = max(1, max_rps // len(self.kinds))
@@ -68,7 +98,9 @@ class Huawei:
         return "unused"
 
     def expected_sha256(self, path):
-        return None
+        if os.path.basename(os.path.dirname(path)) != "rds-soak":
+            return None
+        return self.digests.get(os.path.basename(path))
 
     def recorded(self, fake, action):
         if action == "mkdir":
