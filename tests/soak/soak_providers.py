@@ -108,6 +108,36 @@ class Huawei:
         return 0
 
 
+class Zstack:
+    name = "zstack"
+
+    def start(self, workdir):
+        from harness import Fake
+        root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+        return Fake.start("zstack", os.path.join(root, "tests", "fakes", "scenarios",
+                                                  "zstack-demo.json"),
+                          os.path.join(workdir, "zstack"))
+
+    def config(self, fake, max_rps):
+        return ("[zstack]\ntype = zstack\nendpoint = %s\naccount = admin\npassword = password\n"
+                "timezone = Asia/Shanghai\nbackup_storage = imagestore-local\ntimeout = 2s\n"
+                "job_timeout = 5s\ncache_ttl = 2s\npoll_interval = 1s\nmax_rps = %d\n"
+                % (fake.url, max(1, max_rps // 3)))
+
+    def owns(self, profile):
+        return profile == "zstack"
+
+    def bucket(self, rng):
+        return rng.choice(["imagestore-local", "imagestore-dr", "no-such-storage"])
+
+    def expected_sha256(self, path):
+        return None
+
+    def recorded(self, fake, action):
+        endpoint = "creates" if action == "mkdir" else "exports"
+        return len(fake.control("GET", endpoint)[endpoint])
+
+
 def available(root):
     """Every provider whose emulator is in the tree."""
-    return [Ncloud(), Huawei()]
+    return [Ncloud(), Huawei(), Zstack()]
