@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <malloc.h>
+#include <sys/prctl.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -237,6 +238,9 @@ int main(int argc, char *argv[])
 	 * threads that made a long soak's resident memory creep up with no
 	 * leak (tests/soak). Two arenas keep it flat. */
 	mallopt(M_ARENA_MAX, 2);
+	/* The daemon holds credentials in memory: no core file, and no
+	 * ptrace or /proc/PID/mem by other processes of the same user. */
+	prctl(PR_SET_DUMPABLE, 0);
 	if (http_global_init() < 0)
 		goto out_args;
 	dbb_error_clear(&err);
