@@ -40,3 +40,43 @@ def test_gio_browse_costs_one_listing_per_directory(ncloud, mount_factory):
     expected = 1 + sum(max(1, -(-n // 1000)) for n in counts.values())
     assert ncloud.counters()["total"] == expected
     assert visited >= 2 + 2 * len(counts)
+
+
+def test_gio_browse_and_sniff_reads_of_readable_files(tmp_path, mount_factory):
+    """GIO also reads the first 4 KiB of a file to guess its type: that costs
+    no listing beyond each directory's one, one download link per open, and
+    at most 1.2 MiB of content per file."""
+    import sys
+    from conftest import ROOT
+    sys.path.insert(0, os.path.join(ROOT, "tests", "soak"))
+    import soak_providers
+    provider = soak_providers.Huawei()
+    fake = provider.start(str(tmp_path / "content"))
+    try:
+        m = mount_factory(provider.config(fake, 20).split("\n\n")[1].replace(
+            "cache_ttl = 2s", "cache_ttl = 1h"), secrets=[provider.sk])
+        # The demo's other backups have no download link: GIO's sniff of
+        # them is ENODATA, said once each.
+        m.expect(r"WARN open /huawei-rds/rds-[\w-]+/[\w-]+ profile=huawei-rds errno=ENODATA")
+        root = m.path("huawei-rds")
+        directories = [root] + [os.path.join(root, d) for d in os.listdir(root)]
+        for directory in directories:
+            assert gio("list", "-a", "standard::*", "file://" + directory).returncode == 0
+        files = provider.readable_files(m.root)
+        for path in files:
+            with open(path, "rb") as f:
+                assert len(f.read(4096)) == 4096
+        by_action = fake.counters()["by_action"]
+        links = sum(n for a, n in by_action.items() if a.endswith("ShowBackupDownloadLink"))
+        listings = sum(by_action.values()) - links
+        assert listings == len(directories)          # one per directory, nothing per file
+        backups = sum(len([n for n in os.listdir(d) if n != ".export"])
+                      for d in directories[1:])
+        # One download link per open (GIO's sniff of every file, then the
+        # reads above): links are not cached across opens yet.
+        assert links <= backups + len(files)
+        streamed = m.stats()["profiles"]["huawei-rds"]["bytes_streamed"]
+        assert 0 < streamed <= len(files) * 1.2 * 1024 * 1024
+    finally:
+        fake.stop()
+        provider.stop()
