@@ -195,7 +195,10 @@ bool content_layout_note_read(struct content_layout *l, int64_t offset, size_t s
 		l->window = CONTENT_FIRST_RANGE;
 		l->reads = 0;
 	}
-	l->sequential = l->reads > 0;
+	/* Read-ahead is earned (CONTENT_SEQUENTIAL_AFTER), not given to the
+	 * second read: the kernel's own readahead makes any open look like a
+	 * stream for its first megabyte. */
+	l->sequential = l->reads > 0 && end - l->stream_start > CONTENT_SEQUENTIAL_AFTER;
 	if (l->sequential)
 		l->window = min64(l->window * 2, CONTENT_WINDOW_MAX);
 	if (end > l->next_offset)
@@ -257,7 +260,10 @@ void content_layout_plan(struct content_layout *l, int64_t offset, size_t size,
 		return;
 	l->tick++;
 	target = l->sequential ? min64(end + l->window, l->size) : end;
-	unit = max64(CONTENT_FIRST_RANGE, min64(l->window, CONTENT_PART_MAX));
+	if (l->sequential || offset < l->stream_start + CONTENT_FIRST_RANGE)
+		unit = max64(CONTENT_FIRST_RANGE, min64(l->window, CONTENT_PART_MAX));
+	else
+		unit = CONTENT_PROBE_STEP;
 
 	for (unsigned i = 0; i < CONTENT_MAX_PARTS; i++) {
 		const struct content_part *p = &l->parts[i];

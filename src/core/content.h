@@ -52,6 +52,13 @@ struct profile;
 
 #define CONTENT_MIB ((int64_t)1 << 20)
 #define CONTENT_FIRST_RANGE (1 * CONTENT_MIB)
+/* A stream earns read-ahead once it has read this far: the kernel alone
+ * reads about 1.1 MiB ahead of a 4 KiB read(2), and a file manager's type
+ * probe must not start a transfer (measured with GIO, test_file_manager). */
+#define CONTENT_SEQUENTIAL_AFTER (2 * CONTENT_MIB)
+/* Until then, reads past the first range fetch what they need in steps
+ * of this size, so that such a probe costs at most about 1.2 MiB. */
+#define CONTENT_PROBE_STEP (128 * 1024)
 #define CONTENT_PART_MAX (8 * CONTENT_MIB)
 #define CONTENT_WINDOW_MAX (32 * CONTENT_MIB)
 #define CONTENT_INFLIGHT_MAX 4

@@ -324,6 +324,11 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 	conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
 	/* Must match the max_read mount option. */
 	conn->max_read = 1 << 20;
+	/* The kernel's own readahead stays small: with 1 MiB of it, a file
+	 * manager's 4 KiB probe would arrive as reads that look like a
+	 * sequential stream and start our read-ahead (core/content.c), which
+	 * does the real work for a reader that keeps going. */
+	conn->max_readahead = 128 << 10;
 	/* O_TRUNC comes to open(), where control files accept it. */
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;

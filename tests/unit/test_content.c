@@ -129,24 +129,43 @@ static void test_sequential_reads_grow_the_window_and_fetch_each_byte_once(void)
 	CHECK_INT(run.fetched, size);
 }
 
-static void test_the_window_doubles_from_the_first_range(void)
+/* A 4 KiB read(2) arrives as the kernel's readahead: 128 KiB reads up to
+ * about 1.1 MiB. That must cost the first range and one small step, not
+ * start read-ahead (CONTENT_SEQUENTIAL_AFTER). */
+static void test_a_probe_with_kernel_readahead_fetches_little(void)
 {
 	struct run run;
-	int64_t previous = 0;
 
 	run_init(&run, GIB);
-	one_read(&run, 0, (size_t)(128 * KIB), FAST);
-	CHECK_INT(run.layout.window, CONTENT_FIRST_RANGE);
-	for (int i = 1; i <= 6; i++) {
-		int64_t doubled = (previous ? previous : CONTENT_FIRST_RANGE) * 2;
-
+	for (int i = 0; i <= 8; i++)
 		one_read(&run, i * 128 * KIB, (size_t)(128 * KIB), FAST);
+	CHECK_INT(run.layout.window, CONTENT_FIRST_RANGE);
+	CHECK_INT(run.fetched, CONTENT_FIRST_RANGE + CONTENT_PROBE_STEP);
+	CHECK(run.fetched <= 1.2 * MIB);
+}
+
+static void test_the_window_doubles_once_the_stream_is_sequential(void)
+{
+	struct run run;
+	int64_t previous = CONTENT_FIRST_RANGE;
+	int64_t offset = 0;
+
+	run_init(&run, GIB);
+	/* Up to CONTENT_SEQUENTIAL_AFTER the window stays at the first range. */
+	for (; offset + 128 * KIB <= CONTENT_SEQUENTIAL_AFTER; offset += 128 * KIB) {
+		one_read(&run, offset, (size_t)(128 * KIB), FAST);
+		CHECK_INT(run.layout.window, CONTENT_FIRST_RANGE);
+	}
+	for (int i = 0; i < 6; i++, offset += 128 * KIB) {
+		int64_t doubled = previous * 2;
+
+		one_read(&run, offset, (size_t)(128 * KIB), FAST);
 		CHECK_INT(run.layout.window, doubled < CONTENT_WINDOW_MAX ? doubled : CONTENT_WINDOW_MAX);
 		previous = run.layout.window;
 	}
 	CHECK_INT(run.layout.window, CONTENT_WINDOW_MAX);
 	/* Once sequential, what is fetched runs ahead of the reader. */
-	CHECK(run.layout.frontier >= 7 * 128 * KIB + 8 * MIB);
+	CHECK(run.layout.frontier >= offset + 8 * MIB);
 }
 
 static void test_slow_network_caps_parts_in_flight_and_memory(void)
@@ -177,8 +196,9 @@ static void test_a_seek_starts_small_again(void)
 	CHECK_INT(run.fetched - before, CONTENT_FIRST_RANGE);
 	CHECK_INT(run.layout.window, CONTENT_FIRST_RANGE);
 	CHECK_INT(run.layout.stream_start, 3 * GIB);
-	/* The new stream grows again as it goes on. */
-	one_read(&run, 3 * GIB + 4096, 4096, FAST);
+	/* The new stream grows again once it has gone on far enough. */
+	one_read(&run, 3 * GIB + 4096, (size_t)CONTENT_SEQUENTIAL_AFTER, FAST);
+	one_read(&run, 3 * GIB + 4096 + CONTENT_SEQUENTIAL_AFTER, 4096, FAST);
 	CHECK(run.layout.window > CONTENT_FIRST_RANGE);
 }
 
@@ -386,7 +406,8 @@ int main(void)
 {
 	RUN(test_a_small_read_fetches_one_small_range);
 	RUN(test_sequential_reads_grow_the_window_and_fetch_each_byte_once);
-	RUN(test_the_window_doubles_from_the_first_range);
+	RUN(test_a_probe_with_kernel_readahead_fetches_little);
+	RUN(test_the_window_doubles_once_the_stream_is_sequential);
 	RUN(test_slow_network_caps_parts_in_flight_and_memory);
 	RUN(test_a_seek_starts_small_again);
 	RUN(test_data_near_an_earlier_read_is_reused);
