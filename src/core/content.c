@@ -19,6 +19,7 @@
  * Ownership: a reader is referenced by its open and by each fetch queued or
  * running for it; the last reference frees it, so close never waits.
  */
+#include "core/content_links.h"
 #include "core/content.h"
 
 #include <errno.h>
@@ -595,15 +596,19 @@ static void reader_unref(struct content_reader *r)
 
 /* ---- the source: asking the provider, and again when the link expires -- */
 
-/* The provider's answer for this backup, found afresh in the catalog so
- * that no listing stays referenced while the file is open. */
-static int ask_provider(struct content_reader *r, struct content_source *out,
+/* The provider's answer for this backup: remembered from an earlier open
+ * (content_links.h) unless `fresh` asks for a new one; otherwise found
+ * afresh in the catalog, so that no listing stays referenced while the
+ * file is open, and remembered. */
+static int ask_provider(struct content_reader *r, struct content_source *out, bool fresh,
 			struct dbb_error *err)
 {
 	struct listing *instances = NULL, *backups = NULL;
 	const struct entry *instance, *backup;
 	int result;
 
+	if (!fresh && content_links_get(r->profile, r->instance_id, r->backup_id, out))
+		return 0;
 	memset(out, 0, sizeof(*out));
 	out->size = -1;
 	http_headers_init(&out->headers);
@@ -628,6 +633,8 @@ static int ask_provider(struct content_reader *r, struct content_source *out,
 	result = r->profile->kind->open_content(r->profile, instance, backup, out, err);
 	if (result < 0 && !err->errnum)
 		dbb_error_set(err, -result, "the provider could not give the backup's location");
+	if (result == 0)
+		content_links_put(r->profile, r->instance_id, r->backup_id, out);
 out:
 	listing_unref(instances);
 	listing_unref(backups);
@@ -680,7 +687,7 @@ static int source_refresh(struct content_reader *r, const struct shared_source *
 		result = dbb_error_set(err, ENOMEM, "out of memory");
 		goto out;
 	}
-	if ((result = ask_provider(r, &fresh->source, err)) < 0) {
+	if ((result = ask_provider(r, &fresh->source, true, err)) < 0) {
 		content_source_destroy(&fresh->source);
 		free(fresh);
 		goto out;
@@ -1207,7 +1214,7 @@ int content_reader_open(const struct content_open_params *params,
 	*out = NULL;
 	if (!r)
 		return dbb_error_set(err, ENOMEM, "out of memory");
-	if (ask_provider(r, &r->source->source, err) < 0)
+	if (ask_provider(r, &r->source->source, false, err) < 0)
 		goto fail;
 	known = content_exact_size(r->profile, r->instance_id, r->backup_id);
 	if (r->source->source.size >= 0)
@@ -1294,5 +1301,7 @@ void content_shutdown(void)
 	pthread_mutex_unlock(&pool.lock);
 	for (unsigned i = 0; i < count; i++)
 		pthread_join(pool.threads[i], NULL);
+	/* After the threads: none can remember a link any more. */
+	content_links_clear();
 	sizes_free();
 }

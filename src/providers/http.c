@@ -68,6 +68,22 @@ int http_headers_add(struct http_headers *h, const char *name, const char *value
 	return 0;
 }
 
+int http_headers_copy(struct http_headers *to, const struct http_headers *from)
+{
+	for (size_t i = 0; i < from->count; i++) {
+		const char *line = from->lines[i], *colon = strchr(line, ':');
+		char name[256];
+
+		if (!colon || (size_t)(colon - line) >= sizeof(name))
+			continue;
+		memcpy(name, line, (size_t)(colon - line));
+		name[colon - line] = '\0';
+		if (http_headers_add(to, name, colon[1] == ' ' ? colon + 2 : colon + 1) < 0)
+			return -ENOMEM;
+	}
+	return 0;
+}
+
 void http_headers_destroy(struct http_headers *h)
 {
 	for (size_t i = 0; i < h->count; i++) {

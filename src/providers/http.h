@@ -49,6 +49,8 @@ struct http_headers {
 void http_headers_init(struct http_headers *h);
 int http_headers_add(struct http_headers *h, const char *name, const char *value);
 void http_headers_destroy(struct http_headers *h);
+/* Appends a copy of every line of from. Returns 0 or -ENOMEM. */
+int http_headers_copy(struct http_headers *to, const struct http_headers *from);
 
 struct http_request;
 
