@@ -9,9 +9,10 @@
  * (keep_cache): backups never change, so a second cat is served from
  * memory. Where the open learned that the listed size was not exact (RDS
  * counts KB), the worker tells the kernel to forget the inode's attributes
- * (getattr then answers the exact size); if the listed size was smaller,
- * this one open reads with direct_io, since the kernel would otherwise
- * stop reading at the size it was told.
+ * (getattr then answers the exact size), and this one open reads with
+ * direct_io: were the listed size smaller, the kernel would stop reading
+ * at it; were it larger, it would fill the page cache with zeros up to it
+ * whenever that invalidation raced the short read that says otherwise.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -145,7 +146,7 @@ void backup_file_open(fuse_req_t req, struct fs *fs, struct node *n,
 	handles_add(&b->handle, backup_handle_destroy);
 	if (content_reader_size_changed(reader)) {
 		worker_invalidate_inode(fs->worker, n->ino);
-		if (content_reader_size(reader) > told)
+		if (content_reader_size(reader) != told)
 			fi->direct_io = 1;
 	}
 	fi->keep_cache = !fi->direct_io;
