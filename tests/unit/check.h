@@ -9,9 +9,10 @@
 #ifndef DBB_CHECK_H
 #define DBB_CHECK_H
 
-#include <stdio.h>
-#include <string.h>
 #include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 static int check_failed_in_test;
 static int check_passed_total;
@@ -66,5 +67,30 @@ static int check_failed_total;
 	(printf("%d passed, %d failed\n", check_passed_total,              \
 		check_failed_total),                                       \
 	 check_failed_total ? 1 : 0)
+
+/* Reads the fixture directory/name (tests run in tests/unit), NUL-terminated;
+ * the caller frees. NULL, with a message, when it cannot be read. */
+static inline char *check_read_fixture(const char *directory, const char *name,
+				       size_t *len)
+{
+	char path[256];
+	FILE *file;
+	char *buf = NULL;
+	long size;
+
+	snprintf(path, sizeof(path), "%s%s", directory, name);
+	file = fopen(path, "rb");
+	if (!file) {
+		fprintf(stderr, "cannot open fixture %s\n", path);
+		return NULL;
+	}
+	if (fseek(file, 0, SEEK_END) == 0 && (size = ftell(file)) >= 0 &&
+	    fseek(file, 0, SEEK_SET) == 0 && (buf = malloc((size_t)size + 1))) {
+		*len = fread(buf, 1, (size_t)size, file);
+		buf[*len] = '\0';
+	}
+	fclose(file);
+	return buf;
+}
 
 #endif

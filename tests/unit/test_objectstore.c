@@ -25,24 +25,7 @@
 
 static char *read_fixture(const char *name, size_t *len)
 {
-	char path[256];
-	FILE *file;
-	char *buf = NULL;
-	long size;
-
-	snprintf(path, sizeof(path), "%s%s", DATA_DIR, name);
-	file = fopen(path, "rb");
-	if (!file) {
-		fprintf(stderr, "cannot open fixture %s\n", path);
-		return NULL;
-	}
-	if (fseek(file, 0, SEEK_END) == 0 && (size = ftell(file)) >= 0 &&
-	    fseek(file, 0, SEEK_SET) == 0 && (buf = malloc((size_t)size + 1))) {
-		*len = fread(buf, 1, (size_t)size, file);
-		buf[*len] = '\0';
-	}
-	fclose(file);
-	return buf;
+	return check_read_fixture(DATA_DIR, name, len);
 }
 
 static int parse_fixture(const char *name, struct objectstore_page *page, char *reason,
