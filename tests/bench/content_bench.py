@@ -10,9 +10,17 @@ links to it. The same bytes are then read, each way --runs times (default 5):
     page cache  the same cat again                       (second read: from memory)
     rclone      cat RCLONE_MOUNT/<file>                  (rclone mount, http backend)
 
+    curl > tmpfs curl -s -o /dev/shm/FILE URL                (the wire, bytes kept)
+
 and a table of medians is printed with the targets of issue 5: dbbackupfs at
 least 0.8 of curl and 3 times rclone; the second cat at least 5 times the
-first. Before each cold read, the page cache is dropped (as root) and nginx's
+first. A second table gives the CPU each reading cost per GiB, split into
+the reading process, the filesystem daemon and nginx: on a small machine the
+three share the cores, and that table shows where the limit is.
+
+--rate-mib N caps every connection at N MiB/s (nginx's limit_rate), as an
+object store or a long path does: then the wire, not the CPU, is the limit,
+and what counts is how many ranges a reader keeps in flight. Before each cold read, the page cache is dropped (as root) and nginx's
 file is read back into it, so that every reader gets the file from memory on
 the server side and nothing from memory on the client side.
 
@@ -27,6 +35,7 @@ need it.
 import argparse
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -57,7 +66,7 @@ def install_rclone():
                     "dbb_install_packages rclone"], cwd=ROOT, check=True)
 
 
-def scenario(server, size):
+def scenario(server, size, rate):
     """One RDS instance with one backup whose bytes are nginx's FILE."""
     demo = json.load(open(os.path.join(ROOT, "tests", "fakes", "scenarios",
                                        "huawei-demo.json")))
@@ -66,6 +75,8 @@ def scenario(server, size):
     backup = dict(instance["backups"][0])
     backup.update({"id": BACKUP, "name": BACKUP_NAME, "instance_id": INSTANCE,
                    "size": size // 1024, "download": {"file": FILE}})
+    if rate:
+        backup["download"]["rate"] = rate
     instance["backups"] = [backup]
     demo["rds"]["instances"] = [instance]
     demo["taurusdb"]["instances"] = []
@@ -98,10 +109,49 @@ def unmount(path, process):
         process.wait()
 
 
-def timed(command):
-    started = time.monotonic()
-    subprocess.run(command, shell=True, check=True)
-    return time.monotonic() - started
+def process_cpu(pids):
+    """CPU seconds (user + system) the processes have used so far."""
+    ticks = 0
+    for pid in pids:
+        try:
+            with open("/proc/%d/stat" % pid) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            pass
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+class Meter:
+    """Times commands and splits the CPU they cost: the reading command, the
+    filesystem daemon serving it (if any), nginx's workers."""
+
+    def __init__(self, server_pids):
+        self.server_pids = server_pids
+        self.times = {}
+        self.cpu = {}
+
+    def run(self, name, command, daemon_pids=()):
+        before = (children_cpu(), process_cpu(daemon_pids), process_cpu(self.server_pids))
+        started = time.monotonic()
+        subprocess.run(command, shell=True, check=True)
+        elapsed = time.monotonic() - started
+        after = (children_cpu(), process_cpu(daemon_pids), process_cpu(self.server_pids))
+        self.times.setdefault(name, []).append(elapsed)
+        self.cpu.setdefault(name, []).append(tuple(a - b for a, b in zip(after, before)))
+
+
+def children_of(pid):
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(child) for child in f.read().split()]
+    except OSError:
+        return []
 
 
 def cold(server):
@@ -118,18 +168,22 @@ def main():
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--no-rclone", action="store_true")
+    parser.add_argument("--rate-mib", type=int, default=0,
+                        help="cap every connection at this many MiB/s (0: no cap)")
     args = parser.parse_args()
     size = args.size_mib * MIB
+    rate = args.rate_mib * MIB
     if not args.no_rclone:
         install_rclone()
 
     work = tempfile.mkdtemp(prefix="dbb-content-bench-")
     server = nginx.Nginx.start(os.path.join(work, "nginx"), workers=2)
     fake = mount = rclone = None
-    times = {"curl": [], "dbbackupfs": [], "page cache": [], "rclone": []}
+    meter = Meter(children_of(server.process.pid))
+    kept = os.path.join("/dev/shm", "dbb-content-bench-" + FILE)
     try:
         server.add_file(FILE, size)
-        fake = Fake.start("huawei", scenario(server, size), os.path.join(work, "huawei"))
+        fake = Fake.start("huawei", scenario(server, size, rate), os.path.join(work, "huawei"))
         config = os.path.join(work, "dbbackupfs.conf")
         with open(config, "w") as f:
             f.write(huawei_profile("rds", "huawei-rds", fake))
@@ -148,22 +202,29 @@ def main():
             os.makedirs(rclone_dir)
             rclone = subprocess.Popen(
                 ["rclone", "mount", ":http:", rclone_dir, "--http-url",
-                 server.base + "/files/", "--read-only", "--vfs-cache-mode", "off"],
+                 server.rate_base(rate) if rate else server.base + "/files/",
+                 "--read-only", "--vfs-cache-mode", "off"],
                 stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "rclone.log"), "w"))
             wait_for(lambda: is_mounted(rclone_dir), "the rclone mount")
 
+        url = server.url(FILE, rate=rate or None)
         for run in range(args.runs):
             cold(server)
-            times["curl"].append(timed("curl -s -o /dev/null " + server.url(FILE)))
+            meter.run("curl", "curl -s -o /dev/null '%s'" % url)
             cold(server)
-            times["dbbackupfs"].append(timed("cat '%s' > /dev/null" % backup_path))
-            times["page cache"].append(timed("cat '%s' > /dev/null" % backup_path))
+            meter.run("curl > tmpfs", "curl -s -o '%s' '%s'" % (kept, url))
+            os.unlink(kept)
+            cold(server)
+            meter.run("dbbackupfs", "cat '%s' > /dev/null" % backup_path, [mount.pid])
+            meter.run("page cache", "cat '%s' > /dev/null" % backup_path, [mount.pid])
             if rclone:
                 cold(server)
-                times["rclone"].append(timed("cat '%s' > /dev/null" %
-                                             os.path.join(rclone_dir, FILE)))
+                meter.run("rclone", "cat '%s' > /dev/null" % os.path.join(rclone_dir, FILE),
+                          [rclone.pid])
             print("run %d/%d done" % (run + 1, args.runs), file=sys.stderr)
     finally:
+        if os.path.exists(kept):
+            os.unlink(kept)
         if rclone:
             unmount(os.path.join(work, "rclone"), rclone)
         if mount:
@@ -173,18 +234,23 @@ def main():
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
-    report(times, size, args.runs)
+    report(meter, size, args.runs, args.rate_mib)
 
 
-def report(times, size, runs):
-    speed = {name: size / MIB / statistics.median(values)
-             for name, values in times.items() if values}
-    print("\n%d MiB backup, nginx on loopback, median of %d runs, %d cores\n"
-          % (size // MIB, runs, os.cpu_count()))
-    print("%-12s %12s %10s" % ("reader", "MiB/s", "median s"))
+def report(meter, size, runs, rate_mib):
+    times = meter.times
+    speed = {name: size / MIB / statistics.median(values) for name, values in times.items()}
+    print("\n%d MiB backup, nginx on loopback%s, median of %d runs, %d cores\n"
+          % (size // MIB, ", %d MiB/s per connection" % rate_mib if rate_mib else "",
+             runs, os.cpu_count()))
+    print("%-12s %10s %9s   %s" % ("reader", "MiB/s", "median s",
+                                   "CPU s per GiB: reader + daemon + nginx = total"))
     for name, values in times.items():
-        if values:
-            print("%-12s %12.0f %10.3f" % (name, speed[name], statistics.median(values)))
+        cpu = [statistics.median(c[i] for c in meter.cpu[name]) * (1 << 30) / size
+               for i in range(3)]
+        print("%-12s %10.0f %9.3f   %6.2f + %6.2f + %5.2f = %5.2f"
+              % (name, speed[name], statistics.median(values), cpu[0], cpu[1], cpu[2],
+                 sum(cpu)))
     print()
     checks = [("dbbackupfs / curl", "curl", 0.8), ("dbbackupfs / rclone", "rclone", 3.0)]
     for label, other, target in checks:

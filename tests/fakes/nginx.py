@@ -10,6 +10,7 @@ temp dirs and the served files; nothing outside it is written (`-p`, `-e`).
     digest = server.add_file("b1.bin", 300 << 20)  # random bytes; returns sha256 hex
     server.url("b1.bin")                           # plain:   /files/b1.bin
     server.url("b1.bin", rate=1 << 20)             # slow:    limit_rate 1 MiB/s
+    server.rate_base(1 << 20) + "b1.bin"           # slow, without a query string
     server.signed_url("b1.bin", expires=epoch)     # expires: 403 once epoch has passed
     mark = server.mark(); ...; server.body_bytes(since=mark)   # bytes nginx sent
     proxy = ShortBodyProxy.start(server.port, keep=0.5)        # cuts bodies in half
@@ -80,6 +81,14 @@ http {{
             alias {dir}/files/;
             autoindex on;           # rclone's http backend lists it
             limit_rate $rate;
+        }}
+
+        # The same files at a fixed rate per connection, for a client that
+        # cannot add ?rate= (rclone's http backend builds its own URLs).
+        location ~ ^/rate/(?<path_rate>[0-9]+)/files/(?<rest>.*)$ {{
+            alias {dir}/files/$rest;
+            autoindex on;
+            limit_rate $path_rate;
         }}
 
         location /signed/ {{
@@ -207,6 +216,10 @@ class Nginx:
 
     def url(self, name, rate=None):
         return self.base + "/files/" + name + ("?rate=%d" % rate if rate else "")
+
+    def rate_base(self, rate):
+        """A directory URL whose files are served at `rate` bytes/s per connection."""
+        return "%s/rate/%d/files/" % (self.base, rate)
 
     def signed_url(self, name, expires, rate=None):
         return self.base + signed_path(name, expires, self.secret) + (
