@@ -22,8 +22,8 @@ signature and, like an object store, 403 once `expires` has passed. The
 emulators sign with signed_path() below and the secret the harness gives them.
 
 The access log has one line per request: time, request line, status, bytes
-sent (headers + body), body bytes and the Range header, so that tests count
-what the mount really fetched.
+sent (headers + body), body bytes, the Range header and how long it took, so
+that tests count what the mount really fetched and which ranges overlapped.
 """
 
 import base64
@@ -38,7 +38,8 @@ import time
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 START_TIMEOUT_SECONDS = 10.0
-LOG_FORMAT = '$msec "$request" $status $bytes_sent $body_bytes_sent "$http_range"'
+LOG_FORMAT = ('$msec "$request" $status $bytes_sent $body_bytes_sent "$http_range" '
+              '$request_time')
 
 CONFIG = """\
 {user}
@@ -235,15 +236,17 @@ class Nginx:
         return len(self.log_lines())
 
     def requests(self, since=0):
-        """[{"time", "method", "path", "status", "bytes_sent", "body_bytes", "range"}]"""
+        """[{"time", "started", "method", "path", "status", "bytes_sent", "body_bytes",
+        "range"}]: time is when the answer ended, started when the request came."""
         out = []
         for line in self.log_lines()[since:]:
             stamp, rest = line.split(" ", 1)
             request, rest = rest[1:].split('" ', 1)
-            status, sent, body, rng = rest.split(" ", 3)
+            status, sent, body, rest = rest.split(" ", 3)
+            rng, duration = rest.rsplit(" ", 1)
             parts = request.split(" ")
-            out.append({"time": float(stamp), "method": parts[0],
-                        "path": parts[1] if len(parts) > 1 else "",
+            out.append({"time": float(stamp), "started": float(stamp) - float(duration),
+                        "method": parts[0], "path": parts[1] if len(parts) > 1 else "",
                         "status": int(status), "bytes_sent": int(sent),
                         "body_bytes": int(body), "range": rng.strip('"')})
         return out

@@ -77,7 +77,8 @@ def backup(backup_id, name, size_kb, download=None, status="COMPLETED"):
     return record
 
 
-def world(server, short_proxy=None, link_seconds=900, reported_link_seconds=None, rate=None):
+def world(server, short_proxy=None, link_seconds=900, reported_link_seconds=None, rate=None,
+          rated="mid"):
     """The demo scenario plus one RDS instance whose backups are the files."""
     with open(os.path.join(SCENARIOS, "huawei-demo.json")) as f:
         scenario = json.load(f)
@@ -87,7 +88,7 @@ def world(server, short_proxy=None, link_seconds=900, reported_link_seconds=None
     backups = []
     for index, (name, (size, rounding)) in enumerate(FILES.items()):
         download = {"file": name + ".bin"}
-        if rate and name == "mid":
+        if rate and name == rated:
             download["rate"] = rate
         backups.append(backup("%032xbr01" % (index + 1), "b-" + name, kb(size, rounding),
                               download))
@@ -207,6 +208,35 @@ def test_a_4k_read_of_a_large_backup_fetches_little(server, huawei, mount_factor
     fetched = server.body_bytes(since=mark)
     assert 4096 <= fetched <= 1.2 * MIB
     assert streamed == fetched
+
+
+def most_at_once(requests):
+    """The largest number of requests the server was answering at one time."""
+    events = sorted([(r["started"], 1) for r in requests] + [(r["time"], -1) for r in requests])
+    running = peak = 0
+    for _, step in events:
+        running += step
+        peak = max(peak, running)
+    return peak
+
+
+def test_a_sequential_read_keeps_several_ranges_in_flight(server, mount_factory, tmp_path):
+    # Every connection limited to 64 MiB/s, as an object store limits one:
+    # only ranges in parallel make the read faster than one download.
+    fake = Fake.start("huawei", world(server, rate=64 * MIB, rated="big"),
+                      str(tmp_path / "huawei"))
+    try:
+        m = mount(mount_factory, fake)
+        mark = server.mark()
+        assert sha256_of(path_of(m, "big")) == server.digests["big.bin"]
+        m.unmount()
+        ranges = [r for r in server.requests(since=mark) if r["status"] == 206]
+        assert sum(r["body_bytes"] for r in ranges) == FILES["big"][0]
+        # Four ahead of the reader (CONTENT_INFLIGHT_MAX) once the stream is
+        # sequential; a serial reader would show one.
+        assert most_at_once(ranges) >= 4, ranges
+    finally:
+        fake.stop()
 
 
 def test_a_second_cat_comes_from_the_page_cache(server, huawei, mount_factory):
