@@ -812,7 +812,7 @@ static int get_range(struct content_reader *r, const struct shared_source *s,
 			context.why.duration_ms = err->duration_ms;
 			*err = context.why;
 		}
-		result = dbb_error_set(err, EIO, "%s", err->message);
+		result = dbb_error_recast(err, EIO);
 		goto out;
 	}
 	if (resp.status == 401 || resp.status == 403) {
@@ -879,7 +879,7 @@ static int fetch_range(struct content_reader *r, int64_t offset, int64_t length,
 	if (result < 0 && err->errnum != EIO) {
 		int original = err->errnum;
 
-		dbb_error_set(err, EIO, "%s", err->message);
+		dbb_error_recast(err, EIO);
 		if (original == EACCES)
 			dbb_error_set_remedy(err, "the link stays refused after a fresh one; "
 					     "check the account's permission to download backups");

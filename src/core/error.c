@@ -24,6 +24,12 @@ int dbb_error_set(struct dbb_error *err, int errnum, const char *fmt, ...)
 	return -errnum;
 }
 
+int dbb_error_recast(struct dbb_error *err, int errnum)
+{
+	err->errnum = errnum;
+	return -errnum;
+}
+
 void dbb_error_set_code(struct dbb_error *err, const char *code)
 {
 	snprintf(err->code, sizeof(err->code), "%s", code ? code : "");

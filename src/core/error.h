@@ -27,6 +27,11 @@ void dbb_error_clear(struct dbb_error *err);
 int dbb_error_set(struct dbb_error *err, int errnum, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/* The same error reported to the user as errnum: message, code and remedy
+ * stay. (dbb_error_set(err, e, "%s", err->message) would read the message
+ * while overwriting it.) Returns -errnum. */
+int dbb_error_recast(struct dbb_error *err, int errnum);
+
 void dbb_error_set_code(struct dbb_error *err, const char *code);
 void dbb_error_set_remedy(struct dbb_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

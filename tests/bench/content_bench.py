@@ -18,6 +18,9 @@ first. A second table gives the CPU each reading cost per GiB, split into
 the reading process, the filesystem daemon and nginx: on a small machine the
 three share the cores, and that table shows where the limit is.
 
+--tls serves the file over HTTPS, as real download links are: then every
+reader also decrypts, and dbbackupfs does it on several connections at once.
+
 --rate-mib N caps every connection at N MiB/s (nginx's limit_rate), as an
 object store or a long path does: then the wire, not the CPU, is the limit,
 and what counts is how many ranges a reader keeps in flight. Before each cold read, the page cache is dropped (as root) and nginx's
@@ -170,6 +173,7 @@ def main():
     parser.add_argument("--no-rclone", action="store_true")
     parser.add_argument("--rate-mib", type=int, default=0,
                         help="cap every connection at this many MiB/s (0: no cap)")
+    parser.add_argument("--tls", action="store_true", help="serve over HTTPS")
     args = parser.parse_args()
     size = args.size_mib * MIB
     rate = args.rate_mib * MIB
@@ -177,7 +181,9 @@ def main():
         install_rclone()
 
     work = tempfile.mkdtemp(prefix="dbb-content-bench-")
-    server = nginx.Nginx.start(os.path.join(work, "nginx"), workers=2)
+    tls = nginx.self_signed_certificate(work) if args.tls else None
+    server = nginx.Nginx.start(os.path.join(work, "nginx"), workers=2, tls=tls)
+    curl = "curl -s " + ("--cacert '%s' " % tls[0] if tls else "")
     fake = mount = rclone = None
     meter = Meter(children_of(server.process.pid))
     kept = os.path.join("/dev/shm", "dbb-content-bench-" + FILE)
@@ -186,7 +192,8 @@ def main():
         fake = Fake.start("huawei", scenario(server, size, rate), os.path.join(work, "huawei"))
         config = os.path.join(work, "dbbackupfs.conf")
         with open(config, "w") as f:
-            f.write(huawei_profile("rds", "huawei-rds", fake))
+            f.write(huawei_profile("rds", "huawei-rds", fake,
+                                   ca_file=tls[0] if tls else None))
         os.chmod(config, 0o600)
         mount_dir = os.path.join(work, "mnt")
         os.makedirs(mount_dir)
@@ -203,16 +210,17 @@ def main():
             rclone = subprocess.Popen(
                 ["rclone", "mount", ":http:", rclone_dir, "--http-url",
                  server.rate_base(rate) if rate else server.base + "/files/",
-                 "--read-only", "--vfs-cache-mode", "off"],
+                 "--read-only", "--vfs-cache-mode", "off"] +
+                (["--ca-cert", tls[0]] if tls else []),
                 stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "rclone.log"), "w"))
             wait_for(lambda: is_mounted(rclone_dir), "the rclone mount")
 
         url = server.url(FILE, rate=rate or None)
         for run in range(args.runs):
             cold(server)
-            meter.run("curl", "curl -s -o /dev/null '%s'" % url)
+            meter.run("curl", curl + "-o /dev/null '%s'" % url)
             cold(server)
-            meter.run("curl > tmpfs", "curl -s -o '%s' '%s'" % (kept, url))
+            meter.run("curl > tmpfs", curl + "-o '%s' '%s'" % (kept, url))
             os.unlink(kept)
             cold(server)
             meter.run("dbbackupfs", "cat '%s' > /dev/null" % backup_path, [mount.pid])
@@ -234,15 +242,16 @@ def main():
         server.stop()
         shutil.rmtree(work, ignore_errors=True)
 
-    report(meter, size, args.runs, args.rate_mib)
+    report(meter, size, args)
 
 
-def report(meter, size, runs, rate_mib):
+def report(meter, size, args):
     times = meter.times
     speed = {name: size / MIB / statistics.median(values) for name, values in times.items()}
-    print("\n%d MiB backup, nginx on loopback%s, median of %d runs, %d cores\n"
-          % (size // MIB, ", %d MiB/s per connection" % rate_mib if rate_mib else "",
-             runs, os.cpu_count()))
+    print("\n%d MiB backup, nginx on loopback%s%s, median of %d runs, %d cores\n"
+          % (size // MIB, " over HTTPS" if args.tls else "",
+             ", %d MiB/s per connection" % args.rate_mib if args.rate_mib else "",
+             args.runs, os.cpu_count()))
     print("%-12s %10s %9s   %s" % ("reader", "MiB/s", "median s",
                                    "CPU s per GiB: reader + daemon + nginx = total"))
     for name, values in times.items():

@@ -7,6 +7,7 @@ one temporary directory: the generated config, the pid file, the logs, nginx's
 temp dirs and the served files; nothing outside it is written (`-p`, `-e`).
 
     server = Nginx.start(tmp_path)                 # nginx, daemon off, 127.0.0.1:PORT
+    server = Nginx.start(tmp_path, tls=(cert, key))  # the same over HTTPS
     digest = server.add_file("b1.bin", 300 << 20)  # random bytes; returns sha256 hex
     server.url("b1.bin")                           # plain:   /files/b1.bin
     server.url("b1.bin", rate=1 << 20)             # slow:    limit_rate 1 MiB/s
@@ -75,7 +76,8 @@ http {{
     }}
 
     server {{
-        listen 127.0.0.1:{port};
+        listen 127.0.0.1:{port}{listen_ssl};
+        {ssl_lines}
         root {dir}/files;
 
         location /files/ {{
@@ -121,6 +123,15 @@ def signed_path(name, expires, secret):
     return "%s?md5=%s&expires=%d" % (uri, token, expires)
 
 
+def self_signed_certificate(directory):
+    """A certificate for 127.0.0.1 that is its own CA: (certificate, key) paths."""
+    cert, key = os.path.join(directory, "tls.pem"), os.path.join(directory, "tls.key")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", key, "-out", cert], check=True, capture_output=True)
+    return cert, key
+
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -138,19 +149,25 @@ def listening(port):
 class Nginx:
     """A running nginx serving the files of `directory`/files."""
 
-    def __init__(self, directory, port, process, secret):
+    def __init__(self, directory, port, process, secret, scheme="http"):
         self.directory = directory
         self.port = port
         self.process = process
         self.secret = secret
-        self.base = "http://127.0.0.1:%d" % port
+        self.base = "%s://127.0.0.1:%d" % (scheme, port)
         self.files_dir = os.path.join(directory, "files")
         self.access_log = os.path.join(directory, "access.log")
         self.digests = {}
 
     @classmethod
-    def start(cls, directory, workers=1, secret=None):
+    def start(cls, directory, workers=1, secret=None, tls=None):
+        """tls: (certificate path, key path) to serve HTTPS instead of HTTP."""
         directory = os.path.abspath(str(directory))
+        listen_ssl, ssl_lines = "", ""
+        if tls:
+            listen_ssl = " ssl"
+            ssl_lines = "ssl_certificate %s;\n        ssl_certificate_key %s;" % (
+                os.path.abspath(tls[0]), os.path.abspath(tls[1]))
         for sub in ("files", "temp"):
             os.makedirs(os.path.join(directory, sub), exist_ok=True)
         secret = secret or base64.b32encode(os.urandom(10)).decode().lower()
@@ -162,7 +179,7 @@ class Nginx:
                 f.write(CONFIG.format(
                     user="user root root;" if os.geteuid() == 0 else "",
                     workers=workers, dir=directory, port=port, secret=secret,
-                    log_format=LOG_FORMAT))
+                    log_format=LOG_FORMAT, listen_ssl=listen_ssl, ssl_lines=ssl_lines))
             error_log = os.path.join(directory, "error.log")
             stderr = open(os.path.join(directory, "nginx.stderr"), "w")
             process = subprocess.Popen(
@@ -172,7 +189,8 @@ class Nginx:
             deadline = time.monotonic() + START_TIMEOUT_SECONDS
             while time.monotonic() < deadline and process.poll() is None:
                 if listening(port):
-                    return cls(directory, port, process, secret)
+                    return cls(directory, port, process, secret,
+                               "https" if tls else "http")
                 time.sleep(0.02)  # wait-for-condition poll, bounded by the deadline
             if process.poll() is None:
                 process.kill()

@@ -1,5 +1,6 @@
 """The download server's own promises (nginx.py), before any mount uses them."""
 import hashlib
+import ssl
 import urllib.error
 import urllib.request
 
@@ -15,8 +16,9 @@ def server(tmp_path_factory):
     srv.stop()
 
 
-def get(url, headers=None):
-    with urllib.request.urlopen(urllib.request.Request(url, headers=headers or {})) as answer:
+def get(url, headers=None, context=None):
+    request = urllib.request.Request(url, headers=headers or {})
+    with urllib.request.urlopen(request, context=context) as answer:
         return answer.status, answer.read()
 
 
@@ -43,3 +45,16 @@ def test_an_unknown_path_is_not_served(server):
     with pytest.raises(urllib.error.HTTPError) as refused:
         get(server.base + "/rate/x/files/ranged.bin")
     assert refused.value.code == 404
+
+
+def test_https_serves_the_same_bytes_to_a_client_that_trusts_the_certificate(tmp_path):
+    cert, key = nginx.self_signed_certificate(str(tmp_path))
+    with nginx.Nginx.start(tmp_path / "tls", tls=(cert, key)) as secure:
+        assert secure.base.startswith("https://")
+        digest = secure.add_file("secret.bin", 1 << 20)
+        status, body = get(secure.url("secret.bin"),
+                           context=ssl.create_default_context(cafile=cert))
+        assert status == 200 and hashlib.sha256(body).hexdigest() == digest
+        with pytest.raises(urllib.error.URLError) as refused:
+            get(secure.url("secret.bin"))
+        assert "CERTIFICATE_VERIFY_FAILED" in str(refused.value)

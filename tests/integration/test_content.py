@@ -210,6 +210,26 @@ def test_a_4k_read_of_a_large_backup_fetches_little(server, huawei, mount_factor
     assert streamed == fetched
 
 
+def test_a_backup_behind_https_is_read_when_its_ca_is_named(mount_factory, tmp_path):
+    # Real download links are HTTPS: the reader's ranges go through TLS, and
+    # a certificate nobody vouches for is refused with the way out.
+    cert, key = nginx.self_signed_certificate(str(tmp_path))
+    with nginx.Nginx.start(tmp_path / "tls", tls=(cert, key)) as secure:
+        secure.add_file("mid.bin", FILES["mid"][0], seed="mid")
+        fake = Fake.start("huawei", world(secure), str(tmp_path / "huawei"))
+        try:
+            m = mount(mount_factory, fake, ca_file=cert)
+            assert sha256_of(path_of(m, "mid")) == secure.digests["mid.bin"]
+            m.unmount()
+            untrusting = mount_factory(huawei_profile("hw", "huawei-rds", fake),
+                                       name="untrusting", secrets=[SK])
+            untrusting.expect(r"b-mid.*certificate")
+            assert errno_of(sha256_of, path_of(untrusting, "mid")) == errno.EIO
+            assert "ca_file=" in untrusting.output()
+        finally:
+            fake.stop()
+
+
 def most_at_once(requests):
     """The largest number of requests the server was answering at one time."""
     events = sorted([(r["started"], 1) for r in requests] + [(r["time"], -1) for r in requests])
