@@ -8,11 +8,18 @@
  * The kernel keeps a backup's pages from one open to the next
  * (keep_cache): backups never change, so a second cat is served from
  * memory. Where the open learned that the listed size was not exact (RDS
- * counts KB), the worker tells the kernel to forget the inode's attributes
- * (getattr then answers the exact size), and this one open reads with
- * direct_io: were the listed size smaller, the kernel would stop reading
- * at it; were it larger, it would fill the page cache with zeros up to it
- * whenever that invalidation raced the short read that says otherwise.
+ * counts KB, so nearly every RDS backup), the kernel forgets the inode's
+ * attributes before the open is answered, so that no read of this open can
+ * use the listed size:
+ *   - were the listed size smaller, a read past it asks for the attributes
+ *     again first, and getattr answers the exact size;
+ *   - were it larger, the short read at the real end shrinks the size. Had
+ *     the invalidation come while that read was in flight (from the worker,
+ *     as it once did), the kernel would ignore the shorter size and pad the
+ *     page cache with zeros up to the listed one.
+ * Only the attributes are dropped: nothing is cached before the first open
+ * learns the size. Answering this open with direct_io instead would keep
+ * its bytes out of the page cache and make mmap(2) fail with ENODEV.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -23,7 +30,6 @@
 #include "core/log.h"
 #include "fs/fs.h"
 #include "fs/handles.h"
-#include "fs/worker.h"
 
 /* One open: the reader, tracked so that an open the kernel never
  * released is closed at exit. */
@@ -94,6 +100,20 @@ static int64_t told_size(const struct resolved *r)
 	return r->backup->size > 0 ? r->backup->size : 0;
 }
 
+/* Here, not through the worker: the kernel must have forgotten the listed
+ * size before the open returns (above). An open holds no inode lock for
+ * reading, and attributes-only invalidation touches no page, so this
+ * cannot wait on the open it is part of. */
+static void forget_attributes(struct fs *fs, struct node *n)
+{
+	int result = fuse_lowlevel_notify_inval_inode(fs->session, n->ino, -1, 0);
+
+	/* ENOENT: the kernel holds no such inode, so no size either. */
+	if (result < 0 && result != -ENOENT)
+		log_msg(LOG_LEVEL_WARN, "open %s: the kernel could not be told the exact size "
+			"(%s); reads may stop at the listed size", n->name, strerror(-result));
+}
+
 void backup_file_open(fuse_req_t req, struct fs *fs, struct node *n,
 		      struct fuse_file_info *fi)
 {
@@ -144,12 +164,9 @@ void backup_file_open(fuse_req_t req, struct fs *fs, struct node *n,
 	}
 	b->reader = reader;
 	handles_add(&b->handle, backup_handle_destroy);
-	if (content_reader_size_changed(reader)) {
-		worker_invalidate_inode(fs->worker, n->ino);
-		if (content_reader_size(reader) != told)
-			fi->direct_io = 1;
-	}
-	fi->keep_cache = !fi->direct_io;
+	if (content_reader_size_changed(reader) && content_reader_size(reader) != told)
+		forget_attributes(fs, n);
+	fi->keep_cache = 1;
 	fi->fh = (uintptr_t)b;
 	/* An interrupted open gets no release: end it here. */
 	if (fuse_reply_open(req, fi) == -ENOENT) {
