@@ -194,7 +194,7 @@ def warm_memory(leave_mib=2048):
     chunk = b"\1" * (64 * MIB)
     area = mmap.mmap(-1, size)
     try:
-        for start in range(0, size - len(chunk) + 1, len(chunk)):
+        for _ in range(size // len(chunk)):
             area.write(chunk)
     finally:
         area.close()
@@ -323,6 +323,11 @@ def main():
 def report(meter, size, args, steal):
     times = meter.times
     speed = {name: size / MIB / statistics.median(values) for name, values in times.items()}
+
+    def cpu_per_gib(name, part):
+        """Median CPU seconds per GiB: part 0 reader, 1 daemon, 2 nginx."""
+        return statistics.median(c[part] for c in meter.cpu[name]) * (1 << 30) / size
+
     print("\n%d MiB backup, nginx on loopback%s%s, median of %d runs, %d cores, "
           "%.1f%% of the CPU stolen by the host\n"
           % (size // MIB, " over HTTPS" if args.tls else "",
@@ -331,8 +336,7 @@ def report(meter, size, args, steal):
     print("%-14s %8s %9s   %s" % ("reader", "MiB/s", "median s",
                                    "CPU s per GiB: reader + daemon + nginx = total"))
     for name, values in times.items():
-        cpu = [statistics.median(c[i] for c in meter.cpu[name]) * (1 << 30) / size
-               for i in range(3)]
+        cpu = [cpu_per_gib(name, i) for i in range(3)]
         print("%-14s %8.0f %9.3f   %6.2f + %6.2f + %5.2f = %5.2f"
               % (name, speed[name], statistics.median(values), cpu[0], cpu[1], cpu[2],
                  sum(cpu)))
@@ -345,9 +349,6 @@ def report(meter, size, args, steal):
                                                       "ok" if ratio >= target else "MISSED"))
     # A bound on CPU: meaningless where the wire (--rate-mib) is the limit.
     if "minimal splice" in speed and not args.rate_mib:
-        def cpu_per_gib(name, part):
-            return statistics.median(c[part] for c in meter.cpu[name]) * (1 << 30) / size
-
         # cat and nginx as they were for dbbackupfs; the least daemon.
         least = (cpu_per_gib("dbbackupfs", 0) + cpu_per_gib("minimal splice", 1) +
                  cpu_per_gib("dbbackupfs", 2))
