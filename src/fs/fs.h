@@ -27,6 +27,7 @@ struct fs {
 	uid_t uid;
 	gid_t gid;
 	time_t mount_time;
+	unsigned read_ahead_kb;    /* -o read_ahead_kb, 0: the kernel's */
 };
 
 extern const struct fuse_lowlevel_ops fs_operations;

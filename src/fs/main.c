@@ -21,11 +21,13 @@
 #include "core/log.h"
 #include "fs/fs.h"
 #include "fs/handles.h"
+#include "fs/readahead.h"
 #include "fs/worker.h"
 #include "providers/http.h"
 
 struct options {
 	char *config;
+	unsigned read_ahead_kb;
 	int list_providers;
 	int check;
 	const char *nonopts[2];     /* [SOURCE] MOUNTPOINT, pointers into argv */
@@ -36,6 +38,7 @@ struct options {
 
 static const struct fuse_opt option_spec[] = {
 	OPTION("config=%s", config),
+	OPTION("read_ahead_kb=%u", read_ahead_kb),
 	OPTION("--list-providers", list_providers),
 	OPTION("--check", check),
 	FUSE_OPT_END,
@@ -67,6 +70,8 @@ static void usage(const char *program)
 	       "dbbackupfs options:\n"
 	       "    -o config=FILE         configuration file (default\n"
 	       "                           $XDG_CONFIG_HOME/dbbackupfs/config)\n"
+	       "    -o read_ahead_kb=N     the kernel's readahead for sequential reads\n"
+	       "                           (default 1024; 0: the kernel's own; root only)\n"
 	       "    -o debug, -d           log every API call (no secrets), stay in\n"
 	       "                           the foreground\n"
 	       "    -o allow_other         let other users in (needs user_allow_other\n"
@@ -179,7 +184,7 @@ static int loop_status(int result)
 int main(int argc, char *argv[])
 {
 	struct fuse_args args = FUSE_ARGS_INIT(argc, argv);
-	struct options options = { 0 };
+	struct options options = { .read_ahead_kb = READAHEAD_DEFAULT_KIB };
 	struct fuse_cmdline_opts cmdline = { 0 };
 	struct fs fs = { 0 };
 	struct dbb_error err;
@@ -223,6 +228,10 @@ int main(int argc, char *argv[])
 		http_global_cleanup();
 		goto out_args;
 	}
+	if (options.read_ahead_kb > READAHEAD_MAX_KIB) {
+		fprintf(stderr, "dbbackupfs: read_ahead_kb: at most %u\n", READAHEAD_MAX_KIB);
+		goto out_args;
+	}
 	if (!cmdline.mountpoint) {
 		fprintf(stderr, "usage: %s [options] [SOURCE] MOUNTPOINT (see --help)\n", argv[0]);
 		goto out_args;
@@ -252,6 +261,7 @@ int main(int argc, char *argv[])
 	fs.uid = getuid();
 	fs.gid = getgid();
 	fs.mount_time = time(NULL);
+	fs.read_ahead_kb = options.read_ahead_kb;
 	if (!fs.inodes)
 		goto out_catalog;
 
@@ -268,6 +278,7 @@ int main(int argc, char *argv[])
 		goto out_signals;
 	if (fuse_daemonize(cmdline.foreground) != 0)
 		goto out_unmount;
+	readahead_apply(cmdline.mountpoint, options.read_ahead_kb);
 	fs.worker = worker_start(&fs);
 	if (!fs.worker)
 		goto out_unmount;

@@ -317,6 +317,8 @@ static void fs_mkdir(fuse_req_t req, fuse_ino_t parent, const char *name, mode_t
 
 static void fs_init(void *userdata, struct fuse_conn_info *conn)
 {
+	const struct fs *fs = userdata;
+
 	/* ls -l is answered by READDIRPLUS alone, always: no adaptive
 	 * fallback to one LOOKUP per entry. */
 	if (conn->capable & FUSE_CAP_READDIRPLUS)
@@ -324,11 +326,12 @@ static void fs_init(void *userdata, struct fuse_conn_info *conn)
 	conn->want &= ~FUSE_CAP_READDIRPLUS_AUTO;
 	/* Must match the max_read mount option. */
 	conn->max_read = 1 << 20;
-	/* The kernel's own readahead stays small: with 1 MiB of it, a file
-	 * manager's 4 KiB probe would arrive as reads that look like a
-	 * sequential stream and start our read-ahead (core/content.c), which
-	 * does the real work for a reader that keeps going. */
-	conn->max_readahead = 128 << 10;
+	/* The kernel's readahead: the smaller of this and the device's
+	 * read_ahead_kb, which main() set before this INIT (readahead.c).
+	 * A 4 KiB probe still reads 16 KiB; our own read-ahead
+	 * (core/content.c) starts only 2 MiB into a file. */
+	if (fs->read_ahead_kb)
+		conn->max_readahead = fs->read_ahead_kb << 10;
 	/* O_TRUNC comes to open(), where control files accept it. */
 	if (conn->capable & FUSE_CAP_ATOMIC_O_TRUNC)
 		conn->want |= FUSE_CAP_ATOMIC_O_TRUNC;

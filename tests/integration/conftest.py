@@ -53,8 +53,11 @@ def wait_until(predicate, timeout=20.0, what="condition"):
 
 
 def is_mounted(path):
+    # /proc/self/mounts writes space, tab, newline and backslash as \ooo.
+    def unescape(field):
+        return re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), field)
     with open("/proc/self/mounts") as mounts:
-        return any(line.split()[1] == path for line in mounts)
+        return any(unescape(line.split()[1]) == path for line in mounts)
 
 
 class Mount:

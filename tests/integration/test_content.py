@@ -13,6 +13,7 @@ import json
 import mmap
 import os
 import random
+import re
 import signal
 import subprocess
 import threading
@@ -20,7 +21,7 @@ import time
 
 import pytest
 
-from conftest import SCENARIOS, errno_of, wait_until
+from conftest import BINARY, SCENARIOS, errno_of, wait_until
 from harness import Fake
 from huawei_model import SK, huawei_profile
 import nginx
@@ -284,6 +285,63 @@ def test_a_backup_whose_size_was_rounded_is_cached_from_its_first_read(
     mark = server.mark()
     assert sha256_of(path) == server.digests["mid.bin"]
     assert server.body_bytes(since=mark) == 0
+
+
+# -- the kernel's readahead (-o read_ahead_kb) ----------------------------------------
+
+def bdi_read_ahead_kb(m):
+    device = os.stat(m.root).st_dev
+    with open("/sys/class/bdi/%d:%d/read_ahead_kb" % (os.major(device),
+                                                      os.minor(device))) as f:
+        return int(f.read())
+
+
+def kernel_read_sizes(m):
+    """The bytes of each READ the kernel sent, from libfuse's debug log: a
+    request line names the opcode, its reply line the size (16 + data)."""
+    output = m.output()
+    reads = set(re.findall(r"unique: (\d+), opcode: READ ", output))
+    return [int(size) - 16 for unique, size in
+            re.findall(r"unique: (\d+), success, outsize: (\d+)", output) if unique in reads]
+
+
+def read_in_small_blocks(m, name, mib):
+    # dd asks for 128 KiB at a time: any larger READ is the kernel's readahead.
+    subprocess.run(["dd", "if=" + path_of(m, name), "of=/dev/null", "bs=128k",
+                    "count=%d" % (8 * mib), "status=none"], check=True)
+
+
+def test_a_sequential_reader_gets_reads_of_1_mib(server, huawei, mount_factory):
+    m = mount_factory(huawei_profile("hw", "huawei-rds", huawei), name="with space",
+                      secrets=[SK], options=["-o", "debug"])
+    # Found under a mount point that mountinfo escapes (\040).
+    assert bdi_read_ahead_kb(m) == 1024
+    read_in_small_blocks(m, "big", 16)
+    sizes = kernel_read_sizes(m)
+    assert sum(sizes) >= 16 * MIB
+    assert max(sizes) == MIB
+    assert sizes.count(MIB) >= 8
+
+
+@pytest.mark.parametrize("option, expected_kb, largest", [("0", 128, 128 << 10),
+                                                          ("256", 256, 256 << 10)])
+def test_read_ahead_kb_sets_the_kernels_window(server, huawei, mount_factory, option,
+                                               expected_kb, largest):
+    # 0 leaves the kernel's own default (128 KiB on every Linux since 2.6).
+    m = mount_factory(huawei_profile("hw", "huawei-rds", huawei), name="hw", secrets=[SK],
+                      options=["-o", "debug,read_ahead_kb=" + option])
+    assert bdi_read_ahead_kb(m) == expected_kb
+    read_in_small_blocks(m, "big", 16)
+    assert max(kernel_read_sizes(m)) == largest
+
+
+def test_read_ahead_kb_beyond_its_limit_is_refused(tmp_path):
+    config = tmp_path / "dbbackupfs.conf"
+    config.write_text("")
+    result = subprocess.run([BINARY, "-f", "-o", "config=%s,read_ahead_kb=65537" % config,
+                             str(tmp_path)], capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0
+    assert "read_ahead_kb: at most 65536" in result.stderr
 
 
 @pytest.mark.parametrize("name", ["mid", "one", "exact"])
