@@ -1029,9 +1029,16 @@ static size_t start_plan(struct content_reader *r, const struct content_plan *pl
 	return count;
 }
 
+/* What map_parts found, when it did not fail. */
+enum map_outcome {
+	MAP_WAIT,     /* a part is being fetched: wait for it */
+	MAP_DONE,     /* every byte is mapped, and pinned */
+	MAP_MISSING,  /* no part holds some byte: plan again */
+};
+
 /* Maps [offset, end) onto ready parts under r->lock, pinning them.
- * Returns 1 when done, 0 when it must wait for a part (nothing pinned),
- * -EIO when a part failed. */
+ * Returns an outcome (nothing pinned unless MAP_DONE), or -EIO when a part
+ * failed. */
 static int map_parts(struct content_reader *r, int64_t offset, int64_t end,
 		     struct content_map *map, struct dbb_error *err)
 {
@@ -1042,10 +1049,10 @@ static int map_parts(struct content_reader *r, int64_t offset, int64_t end,
 		int64_t n;
 
 		if (i < 0)
-			return 0;
+			return MAP_MISSING;
 		part = &r->layout.parts[i];
 		if (part->state == CONTENT_PART_FETCHING)
-			return 0;
+			return MAP_WAIT;
 		if (part->state == CONTENT_PART_FAILED) {
 			*err = r->errors[i];
 			return -EIO;
@@ -1059,7 +1066,7 @@ static int map_parts(struct content_reader *r, int64_t offset, int64_t end,
 	map->pinned = map->count;
 	for (size_t k = 0; k < map->pinned; k++)
 		r->layout.parts[map->parts[k]].pins++;
-	return 1;
+	return MAP_DONE;
 }
 
 ssize_t content_reader_map(struct content_reader *r, size_t size, int64_t offset,
@@ -1086,8 +1093,13 @@ ssize_t content_reader_map(struct content_reader *r, size_t size, int64_t offset
 
 		content_layout_plan(&r->layout, offset, (size_t)(end - offset), &plan);
 		count = start_plan(r, &plan, mine);
-		for (size_t i = 0; i < count; i++)
+		/* Pinned while this thread fetches them and until it has
+		 * looked: another read's plan frees failed parts, and this
+		 * read would then find nothing to wait for, nor its error. */
+		for (size_t i = 0; i < count; i++) {
 			generations[i] = r->layout.parts[mine[i]].generation;
+			r->layout.parts[mine[i]].pins++;
+		}
 		if (count) {
 			pthread_mutex_unlock(&r->lock);
 			for (size_t i = 0; i < count; i++)
@@ -1095,12 +1107,22 @@ ssize_t content_reader_map(struct content_reader *r, size_t size, int64_t offset
 			pthread_mutex_lock(&r->lock);
 		}
 		result = map_parts(r, offset, end, map, err);
-		if (result != 0)
+		for (size_t i = 0; i < count; i++)
+			r->layout.parts[mine[i]].pins--;
+		/* Unpinned, a failed part can be freed for a read waiting for a slot. */
+		if (count)
+			pthread_cond_broadcast(&r->changed);
+		if (result < 0 || result == MAP_DONE)
 			break;
 		if (r->closing) {
 			result = dbb_error_set(err, EIO, "the file was closed during the read");
 			break;
 		}
+		/* A part another read fetched may have failed and been freed
+		 * by then: plan again, unless no slot was free (a finished
+		 * fetch or an unpinned part wakes this read). */
+		if (result == MAP_MISSING && !plan.starved)
+			continue;
 		pthread_cond_wait(&r->changed, &r->lock);
 	}
 	if (result < 0 && !reader_unref_locked(r))
@@ -1112,9 +1134,14 @@ ssize_t content_reader_map(struct content_reader *r, size_t size, int64_t offset
 
 void content_reader_unmap(struct content_reader *r, struct content_map *map)
 {
+	bool freed = false;
+
 	pthread_mutex_lock(&r->lock);
 	for (size_t k = 0; k < map->pinned; k++)
-		r->layout.parts[map->parts[k]].pins--;
+		freed |= --r->layout.parts[map->parts[k]].pins == 0;
+	/* A read that found no free slot waits for one. */
+	if (freed)
+		pthread_cond_broadcast(&r->changed);
 	map->count = map->pinned = 0;
 	if (!reader_unref_locked(r))
 		pthread_mutex_unlock(&r->lock);

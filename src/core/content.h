@@ -148,7 +148,7 @@ struct content_part {
 	bool prefetch;               /* ahead of the reader, not asked for yet */
 	uint64_t used;               /* layout tick of the last read that used it */
 	uint32_t generation;         /* changes each time the slot is reused */
-	unsigned pins;               /* readers using its bytes: not evicted */
+	unsigned pins;               /* reads using it (its bytes, or its outcome): not evicted */
 };
 
 struct content_layout {

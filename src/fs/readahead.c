@@ -7,7 +7,8 @@
  * max_readahead the daemon asks for in INIT. A sequential reader then
  * costs one READ, one task switch each way and one page-cache fill per
  * 256 KiB. At 1 MiB, the most one FUSE request carries, cat of 1 GiB from
- * nginx on loopback measured 874 -> 1000 MiB/s (tests/bench). Random and
+ * nginx on loopback measured 804 -> 966 MiB/s (median of 20 alternating
+ * pairs, tests/bench/content_bench.py). Random and
  * small reads are unchanged: the kernel's first window for a 4 KiB read is
  * 16 KiB at any maximum, and it grows only while the reader keeps going.
  *

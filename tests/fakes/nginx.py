@@ -15,6 +15,7 @@ temp dirs and the served files; nothing outside it is written (`-p`, `-e`).
     server.signed_url("b1.bin", expires=epoch)     # expires: 403 once epoch has passed
     mark = server.mark(); ...; server.body_bytes(since=mark)   # bytes nginx sent
     proxy = ShortBodyProxy.start(server.port, keep=0.5)        # cuts bodies in half
+    proxy.hold_after(1); ...; proxy.wait_held(1); ...; proxy.release()  # holds requests
     server.stop(); proxy.stop()
 
 Links that expire use nginx's secure_link module: ?md5=<base64url md5 of
@@ -297,13 +298,15 @@ class ShortBodyProxy:
     """Forwards each request to nginx and passes the answer on unchanged, but
     for its body: only `keep` of it (a fraction of Content-Length), then the
     connection closes. Headers still promise the whole body, as when a server
-    or a middlebox dies mid-transfer. Bodies of at most `min_length` bytes
-    pass whole (so that, say, a first small range succeeds)."""
+    or a middlebox dies mid-transfer. With `whole_at_start`, a range that
+    starts at byte 0 passes whole (so that an open, which learns the size
+    from that range, succeeds and every later range fails, whatever its
+    length)."""
 
-    def __init__(self, upstream_port, keep, min_length=0):
+    def __init__(self, upstream_port, keep, whole_at_start=False):
         self.upstream_port = upstream_port
         self.keep = keep
-        self.min_length = min_length
+        self.whole_at_start = whole_at_start
         self.listener = socket.socket()
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.listener.bind(("127.0.0.1", 0))
@@ -311,17 +314,51 @@ class ShortBodyProxy:
         self.port = self.listener.getsockname()[1]
         self.base = "http://127.0.0.1:%d" % self.port
         self.served = 0
+        self.ranges = []        # each request's Range, in order of arrival
         self._stopping = False
         self._thread = threading.Thread(target=self._accept, daemon=True)
+        # The gate: None lets every request through; a number lets that
+        # many more of those it cuts through, and holds the rest.
+        self._gate = threading.Condition()
+        self._passes = None
+        self._held = 0
 
     @classmethod
-    def start(cls, upstream_port, keep=0.5, min_length=0):
-        proxy = cls(upstream_port, keep, min_length)
+    def start(cls, upstream_port, keep=0.5, whole_at_start=False):
+        proxy = cls(upstream_port, keep, whole_at_start)
         proxy._thread.start()
         return proxy
 
     def url(self, name):
         return self.base + "/files/" + name
+
+    def hold_after(self, passes):
+        """Lets `passes` more requests that it would cut through, then holds
+        the next ones (before forwarding them) until release()."""
+        with self._gate:
+            self._passes = passes
+
+    def wait_held(self, count, timeout=30):
+        """Waits until `count` requests are held; False on timeout."""
+        with self._gate:
+            return self._gate.wait_for(lambda: self._held >= count, timeout)
+
+    def release(self):
+        with self._gate:
+            self._passes = None
+            self._gate.notify_all()
+
+    def _pass_gate(self):
+        with self._gate:
+            if self._passes is None:
+                return
+            if self._passes > 0:
+                self._passes -= 1
+                return
+            self._held += 1
+            self._gate.notify_all()
+            self._gate.wait_for(lambda: self._passes is None or self._stopping)
+            self._held -= 1
 
     def _accept(self):
         while not self._stopping:
@@ -340,6 +377,13 @@ class ShortBodyProxy:
             lines = head.split(b"\r\n")
             kept = [line for line in lines[1:]
                     if not line.lower().startswith(b"connection:")]
+            at_start = any(line.lower().replace(b" ", b"").startswith(b"range:bytes=0-")
+                           for line in kept)
+            whole = self.whole_at_start and at_start
+            self.ranges.append(next((line.split(b"=", 1)[1].decode() for line in kept
+                                     if line.lower().startswith(b"range:")), None))
+            if not whole:
+                self._pass_gate()
             upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
             upstream.sendall(b"\r\n".join([lines[0]] + kept + [b"Connection: close", b"",
                                                                b""]))
@@ -351,7 +395,7 @@ class ShortBodyProxy:
             for line in head.split(b"\r\n")[1:]:
                 if line.lower().startswith(b"content-length:"):
                     length = int(line.split(b":", 1)[1])
-            allowed = length if length <= self.min_length else int(length * self.keep)
+            allowed = length if whole else int(length * self.keep)
             client.sendall(head + b"\r\n\r\n")
             sent = 0
             data = rest
@@ -377,7 +421,9 @@ class ShortBodyProxy:
             client.close()
 
     def stop(self):
-        self._stopping = True
+        with self._gate:
+            self._stopping = True
+            self._gate.notify_all()
         try:
             self.listener.close()
         except OSError:

@@ -12,22 +12,25 @@ import hashlib
 import json
 import mmap
 import os
+import pathlib
 import random
+import shutil
 import re
 import signal
 import subprocess
+import tempfile
 import threading
 import time
 
 import pytest
 
-from conftest import BINARY, SCENARIOS, errno_of, wait_until
+from conftest import (BINARY, PROBLEM, SANITIZER, SCENARIOS, errno_of, is_mounted,
+                      wait_until)
 from harness import Fake
 from huawei_model import SK, huawei_profile
 import nginx
 
 MIB = 1 << 20
-FIRST_RANGE = MIB
 INSTANCE = "c0ffee00c0ffee00c0ffee00c0ffee00in01"
 INSTANCE_NAME = "content-rds"
 BACKUP_ACTION = "rds/ShowBackupDownloadLink"
@@ -62,9 +65,10 @@ def server(tmp_path_factory):
 
 @pytest.fixture
 def short_proxy(server):
-    # Answers up to the first range pass (the open learns the size); longer
-    # ones are cut in half.
-    proxy = nginx.ShortBodyProxy.start(server.port, keep=0.5, min_length=FIRST_RANGE + 1)
+    # The range at byte 0 passes (the open learns the size from it); every
+    # other is cut in half, however long: a reader that sees reads out of
+    # order fetches ranges no longer than the first.
+    proxy = nginx.ShortBodyProxy.start(server.port, keep=0.5, whole_at_start=True)
     yield proxy
     proxy.stop()
 
@@ -335,6 +339,55 @@ def test_read_ahead_kb_sets_the_kernels_window(server, huawei, mount_factory, op
     assert max(kernel_read_sizes(m)) == largest
 
 
+def test_a_mount_by_another_user_keeps_the_kernels_readahead(huawei, tmp_path):
+    # Only root may write read_ahead_kb: a user's mount works, with one line.
+    nobody = 65534
+    # Outside pytest's tmp_path, which only root may enter.
+    shared = pathlib.Path(tempfile.mkdtemp(prefix="dbbackupfs-user-"))
+    os.chmod(shared, 0o755)
+    home = shared / "nobody"
+    mountpoint = home / "mnt"
+    mountpoint.mkdir(parents=True)
+    config = home / "dbbackupfs.conf"
+    config.write_text(huawei_profile("hw", "huawei-rds", huawei))
+    for path in (home, mountpoint, config):
+        os.chown(path, nobody, nobody)
+    os.chmod(config, 0o600)
+    log_path = tmp_path / "daemon.log"
+    # Debian's udev rule makes /dev/fuse 0666; this machine's is 0600.
+    device_mode = os.stat("/dev/fuse").st_mode & 0o777
+    os.chmod("/dev/fuse", 0o666)
+    with open(log_path, "w") as log:
+        daemon = subprocess.Popen(
+            ["setpriv", "--reuid=%d" % nobody, "--regid=%d" % nobody, "--clear-groups",
+             BINARY, "-f", "-o", "config=%s" % config, str(mountpoint)],
+            stdout=log, stderr=subprocess.STDOUT, env=dict(os.environ, HOME=str(home)))
+    try:
+        wait_until(lambda: daemon.poll() is not None or is_mounted(str(mountpoint)),
+                   what="the user's mount")
+        assert daemon.poll() is None, log_path.read_text()
+        # Without allow_other only its user may enter it, root included.
+        with open("/proc/self/mountinfo") as f:
+            device = [line.split()[2] for line in f if line.split()[4] == str(mountpoint)]
+        with open("/sys/class/bdi/%s/read_ahead_kb" % device[-1]) as f:
+            assert int(f.read()) == 128
+        listing = subprocess.run(["setpriv", "--reuid=%d" % nobody, "--regid=%d" % nobody,
+                                  "--clear-groups", "ls", str(mountpoint / "hw")],
+                                 check=True, stdout=subprocess.PIPE, text=True).stdout
+        assert INSTANCE_NAME in listing.split()
+    finally:
+        os.chmod("/dev/fuse", device_mode)
+        if is_mounted(str(mountpoint)):
+            subprocess.run(["fusermount3", "-u", str(mountpoint)], check=False)
+        daemon.wait(timeout=30)
+        if not is_mounted(str(mountpoint)):
+            shutil.rmtree(shared)
+    output = log_path.read_text()
+    assert output.count("kernel readahead left at its default") == 1, output
+    assert "Permission denied" in output
+    assert not PROBLEM.search(output) and not SANITIZER.search(output), output
+
+
 def test_read_ahead_kb_beyond_its_limit_is_refused(tmp_path):
     config = tmp_path / "dbbackupfs.conf"
     config.write_text("")
@@ -439,6 +492,58 @@ def test_a_body_cut_short_is_eio_never_a_short_file(server, short_proxy, mount_f
         assert failure.value.errno == errno.EIO
         assert got < FILES["mid"][0]
         assert short_proxy.served >= 1
+    finally:
+        fake.stop()
+
+
+def test_a_read_whose_failed_part_another_read_passes_over_ends_in_eio(
+        server, short_proxy, mount_factory, tmp_path):
+    # Direct reads, so that each pread is one read of the daemon's. A read
+    # that follows a first one is fetched in 128 KiB parts, one after the
+    # other, by its own thread; while it fetches the second, another read
+    # plans (it frees failed parts). That read once freed the first part,
+    # failed already, and the first read then waited for ever.
+    fake = Fake.start("huawei", world(server, short_proxy), str(tmp_path / "huawei"))
+    outcome = []
+
+    def direct_read(fd, size, offset):
+        # An aligned buffer: the kernel sends an unaligned one as two reads.
+        buffer = mmap.mmap(-1, size)
+        try:
+            return buffer[:os.preadv(fd, [buffer], offset)]
+        finally:
+            buffer.close()
+
+    try:
+        m = mount(mount_factory, fake, retries=0)
+        m.expect(r"read .*b-short")
+        fd = os.open(path_of(m, "short"), os.O_RDONLY | os.O_DIRECT)
+        try:
+            assert errno_of(direct_read, fd, MIB, 4 * MIB) == errno.EIO
+
+            def follow():
+                outcome.append(errno_of(direct_read, fd, MIB, 5 * MIB))
+
+            short_proxy.hold_after(1)
+            reader = threading.Thread(target=follow, daemon=True)
+            reader.start()
+            assert short_proxy.wait_held(1)
+            # The open's range, the failed read's, then the read's own first
+            # two parts: the first has failed, the second is held.
+            assert short_proxy.ranges == ["0-1048575", "4194304-5242879",
+                                          "5242880-5373951", "5373952-5505023"]
+            # From memory (the open's first range): it plans, and waits
+            # on no request.
+            with open(server.path("mid.bin"), "rb") as f:
+                expected = f.read(4096)
+            assert direct_read(fd, 4096, 0) == expected
+            short_proxy.release()
+            reader.join(timeout=60)
+            assert not reader.is_alive(), "the read never ended"
+        finally:
+            short_proxy.release()
+            os.close(fd)
+        assert outcome == [errno.EIO]
     finally:
         fake.stop()
 
