@@ -51,6 +51,11 @@ static int64_t max64(int64_t a, int64_t b)
 	return a > b ? a : b;
 }
 
+static int64_t round_up(int64_t n, int64_t step)
+{
+	return (n + step - 1) / step * step;
+}
+
 /* ==== the layout ======================================================== */
 
 static int64_t part_end(const struct content_part *p)
@@ -191,7 +196,9 @@ bool content_layout_note_read(struct content_layout *l, int64_t offset, size_t s
 	bool follows = offset + CONTENT_FOLLOW_BEHIND >= l->next_offset &&
 		       offset <= reach + CONTENT_FOLLOW_AHEAD;
 
-	if (!follows) {
+	/* An open's first read begins its stream where it is: the pages
+	 * before it may be in the page cache from an earlier open. */
+	if (!follows || l->reads == 0) {
 		l->stream_start = l->next_offset = l->frontier = offset;
 		l->window = CONTENT_FIRST_RANGE;
 		l->reads = 0;
@@ -264,7 +271,7 @@ void content_layout_plan(struct content_layout *l, int64_t offset, size_t size,
 	if (l->sequential || offset < l->stream_start + CONTENT_FIRST_RANGE)
 		unit = max64(CONTENT_FIRST_RANGE, min64(l->window, CONTENT_PART_MAX));
 	else
-		unit = CONTENT_PROBE_STEP;
+		unit = min64(round_up(end - offset, CONTENT_PROBE_STEP), CONTENT_PART_MAX);
 
 	for (unsigned i = 0; i < CONTENT_MAX_PARTS; i++) {
 		const struct content_part *p = &l->parts[i];

@@ -52,12 +52,16 @@ struct profile;
 
 #define CONTENT_MIB ((int64_t)1 << 20)
 #define CONTENT_FIRST_RANGE (1 * CONTENT_MIB)
-/* A stream earns read-ahead once it has read this far: the kernel alone
- * reads about 1.1 MiB ahead of a 4 KiB read(2), and a file manager's type
- * probe must not start a transfer (measured with GIO, test_file_manager). */
+/* A stream earns read-ahead once it has read more than this from where it
+ * began (its first read, or a seek): more than the kernel asks for one
+ * read(2), so that a file manager's type probe starts no transfer
+ * (measured with GIO, test_file_manager). For one read(2) of st_blksize
+ * (1 MiB, what stdio asks for) the kernel asks 2 MiB: the read and one
+ * readahead window (read_ahead_kb, 1 MiB). */
 #define CONTENT_SEQUENTIAL_AFTER (2 * CONTENT_MIB)
-/* Until then, reads past the first range fetch what they need in steps
- * of this size, so that such a probe costs at most about 1.2 MiB. */
+/* Until then, a read past the first range fetches what it asks for, in
+ * whole steps of this size: a probe of 4 KiB costs 128 KiB, a read of
+ * 1 MiB one range of 1 MiB. */
 #define CONTENT_PROBE_STEP (128 * 1024)
 #define CONTENT_PART_MAX (8 * CONTENT_MIB)
 #define CONTENT_WINDOW_MAX (32 * CONTENT_MIB)

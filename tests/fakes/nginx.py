@@ -298,15 +298,15 @@ class ShortBodyProxy:
     """Forwards each request to nginx and passes the answer on unchanged, but
     for its body: only `keep` of it (a fraction of Content-Length), then the
     connection closes. Headers still promise the whole body, as when a server
-    or a middlebox dies mid-transfer. With `whole_at_start`, a range that
-    starts at byte 0 passes whole (so that an open, which learns the size
-    from that range, succeeds and every later range fails, whatever its
-    length)."""
+    or a middlebox dies mid-transfer. A range that starts at one of the
+    offsets in `whole_from` passes whole: {0} lets an open, which learns
+    the size from its first range, succeed, and every later range fail,
+    whatever its length."""
 
-    def __init__(self, upstream_port, keep, whole_at_start=False):
+    def __init__(self, upstream_port, keep, whole_from=()):
         self.upstream_port = upstream_port
         self.keep = keep
-        self.whole_at_start = whole_at_start
+        self.whole_from = set(whole_from)
         self.listener = socket.socket()
         self.listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.listener.bind(("127.0.0.1", 0))
@@ -324,8 +324,8 @@ class ShortBodyProxy:
         self._held = 0
 
     @classmethod
-    def start(cls, upstream_port, keep=0.5, whole_at_start=False):
-        proxy = cls(upstream_port, keep, whole_at_start)
+    def start(cls, upstream_port, keep=0.5, whole_from=()):
+        proxy = cls(upstream_port, keep, whole_from)
         proxy._thread.start()
         return proxy
 
@@ -377,11 +377,10 @@ class ShortBodyProxy:
             lines = head.split(b"\r\n")
             kept = [line for line in lines[1:]
                     if not line.lower().startswith(b"connection:")]
-            at_start = any(line.lower().replace(b" ", b"").startswith(b"range:bytes=0-")
-                           for line in kept)
-            whole = self.whole_at_start and at_start
-            self.ranges.append(next((line.split(b"=", 1)[1].decode() for line in kept
-                                     if line.lower().startswith(b"range:")), None))
+            asked = next((line.split(b"=", 1)[1].decode().strip() for line in kept
+                          if line.lower().startswith(b"range:")), None)
+            self.ranges.append(asked)
+            whole = asked is not None and int(asked.split("-")[0]) in self.whole_from
             if not whole:
                 self._pass_gate()
             upstream = socket.create_connection(("127.0.0.1", self.upstream_port))

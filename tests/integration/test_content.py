@@ -68,7 +68,7 @@ def short_proxy(server):
     # The range at byte 0 passes (the open learns the size from it); every
     # other is cut in half, however long: a reader that sees reads out of
     # order fetches ranges no longer than the first.
-    proxy = nginx.ShortBodyProxy.start(server.port, keep=0.5, whole_at_start=True)
+    proxy = nginx.ShortBodyProxy.start(server.port, keep=0.5, whole_from={0})
     yield proxy
     proxy.stop()
 
@@ -214,6 +214,25 @@ def test_a_4k_read_of_a_large_backup_fetches_little(server, huawei, mount_factor
     fetched = server.body_bytes(since=mark)
     assert 4096 <= fetched <= 1.2 * MIB
     assert streamed == fetched
+
+
+def test_a_1_mib_read_after_a_probe_costs_what_the_kernel_asks(server, huawei, mount_factory):
+    # stdio reads st_blksize (1 MiB) at a time; for one such read(2) the
+    # kernel asks for 2 MiB (its readahead window). After a probe, whose
+    # pages stay cached, those 2 MiB begin past byte 0: they once looked
+    # like a stream and started 2 MiB of read-ahead besides.
+    m = mount(mount_factory, huawei)
+    path = path_of(m, "big")
+    before = profile_stats(m)["bytes_streamed"]
+    mark = server.mark()
+    with open(path, "rb", buffering=0) as f:
+        assert f.read(16 * 1024) == server.read("big.bin", 0, 16 * 1024)
+    assert profile_stats(m)["bytes_streamed"] - before == MIB    # the open's first range
+    with open(path, "rb", buffering=0) as f:
+        assert f.read(MIB) == server.read("big.bin", 0, MIB)
+    # Unmounting waits for ranges in flight: all of them are in the log.
+    m.unmount()
+    assert MIB < server.body_bytes(since=mark) <= 3 * MIB
 
 
 def test_a_backup_behind_https_is_read_when_its_ca_is_named(mount_factory, tmp_path):
@@ -499,10 +518,10 @@ def test_a_body_cut_short_is_eio_never_a_short_file(server, short_proxy, mount_f
 def test_a_read_whose_failed_part_another_read_passes_over_ends_in_eio(
         server, short_proxy, mount_factory, tmp_path):
     # Direct reads, so that each pread is one read of the daemon's. A read
-    # that follows a first one is fetched in 128 KiB parts, one after the
-    # other, by its own thread; while it fetches the second, another read
-    # plans (it frees failed parts). That read once freed the first part,
-    # failed already, and the first read then waited for ever.
+    # around a range in memory fetches the two ranges beside it itself, one
+    # after the other; while it fetches the second, another read plans (it
+    # frees failed parts). That read once freed the first range, failed
+    # already, and the first read then waited for ever.
     fake = Fake.start("huawei", world(server, short_proxy), str(tmp_path / "huawei"))
     outcome = []
 
@@ -514,29 +533,34 @@ def test_a_read_whose_failed_part_another_read_passes_over_ends_in_eio(
         finally:
             buffer.close()
 
+    def expected(offset, size):
+        with open(server.path("mid.bin"), "rb") as f:
+            f.seek(offset)
+            return f.read(size)
+
     try:
         m = mount(mount_factory, fake, retries=0)
         m.expect(r"read .*b-short")
         fd = os.open(path_of(m, "short"), os.O_RDONLY | os.O_DIRECT)
         try:
+            # A first read past the open's range fails; the next, near it,
+            # is fetched as asked (128 KiB) and passes whole.
             assert errno_of(direct_read, fd, MIB, 4 * MIB) == errno.EIO
+            short_proxy.whole_from.add(5 * MIB + 256 * 1024)
+            assert direct_read(fd, 128 * 1024, 5 * MIB + 256 * 1024) == \
+                expected(5 * MIB + 256 * 1024, 128 * 1024)
 
-            def follow():
+            def around():
                 outcome.append(errno_of(direct_read, fd, MIB, 5 * MIB))
 
             short_proxy.hold_after(1)
-            reader = threading.Thread(target=follow, daemon=True)
+            reader = threading.Thread(target=around, daemon=True)
             reader.start()
             assert short_proxy.wait_held(1)
-            # The open's range, the failed read's, then the read's own first
-            # two parts: the first has failed, the second is held.
-            assert short_proxy.ranges == ["0-1048575", "4194304-5242879",
-                                          "5242880-5373951", "5373952-5505023"]
-            # From memory (the open's first range): it plans, and waits
-            # on no request.
-            with open(server.path("mid.bin"), "rb") as f:
-                expected = f.read(4096)
-            assert direct_read(fd, 4096, 0) == expected
+            assert short_proxy.ranges[3:] == ["5242880-5505023", "5636096-6684671"]
+            # From memory (the open's range): it plans, and waits on no
+            # request.
+            assert direct_read(fd, 4096, 0) == expected(0, 4096)
             short_proxy.release()
             reader.join(timeout=60)
             assert not reader.is_alive(), "the read never ended"

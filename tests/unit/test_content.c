@@ -144,6 +144,46 @@ static void test_a_probe_with_kernel_readahead_fetches_little(void)
 	CHECK(run.fetched <= 1.2 * MIB);
 }
 
+/* stdio reads st_blksize (1 MiB) at a time; for one such read(2) the
+ * kernel asks for 2 MiB, as two reads of 1 MiB. Where an earlier open left
+ * the first pages in the page cache, they start past 0. They cost what
+ * they ask for, one range each, and start no read-ahead. */
+static void test_one_read_of_st_blksize_starts_no_read_ahead(void)
+{
+	const int64_t cached[] = { 0, 16 * KIB, 256 * KIB, 3 * MIB };
+
+	for (size_t i = 0; i < sizeof(cached) / sizeof(cached[0]); i++) {
+		struct run run;
+
+		run_init(&run, GIB);
+		one_read(&run, cached[i], (size_t)MIB, FAST);
+		one_read(&run, cached[i] + MIB, (size_t)MIB, FAST);
+		CHECK(!run.layout.sequential);
+		CHECK_INT(run.layout.window, CONTENT_FIRST_RANGE);
+		CHECK_INT(run.fetched, 2 * MIB);
+		CHECK_INT(run.ranges, 2);
+	}
+}
+
+/* Past the first range, before read-ahead is earned, a read is one range
+ * of what it asks for in 128 KiB steps: not many small GETs in a row. */
+static void test_a_read_past_the_first_range_is_one_range(void)
+{
+	const size_t sizes[] = { 4096, 128 * KIB + 1, MIB - 4096 };
+	const int64_t parts[] = { CONTENT_PROBE_STEP, 2 * CONTENT_PROBE_STEP, MIB };
+
+	for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		struct run run;
+		struct content_plan plan;
+
+		run_init(&run, GIB);
+		one_read(&run, 0, 4096, FAST);
+		plan = one_read(&run, MIB, sizes[i], FAST);
+		CHECK_INT(plan.fetch_count, 1);
+		CHECK_INT(run.layout.parts[plan.fetch[0]].length, parts[i]);
+	}
+}
+
 static void test_the_window_doubles_once_the_stream_is_sequential(void)
 {
 	struct run run;
@@ -407,6 +447,8 @@ int main(void)
 	RUN(test_a_small_read_fetches_one_small_range);
 	RUN(test_sequential_reads_grow_the_window_and_fetch_each_byte_once);
 	RUN(test_a_probe_with_kernel_readahead_fetches_little);
+	RUN(test_one_read_of_st_blksize_starts_no_read_ahead);
+	RUN(test_a_read_past_the_first_range_is_one_range);
 	RUN(test_the_window_doubles_once_the_stream_is_sequential);
 	RUN(test_slow_network_caps_parts_in_flight_and_memory);
 	RUN(test_a_seek_starts_small_again);
