@@ -533,11 +533,6 @@ def test_a_read_whose_failed_part_another_read_passes_over_ends_in_eio(
         finally:
             buffer.close()
 
-    def expected(offset, size):
-        with open(server.path("mid.bin"), "rb") as f:
-            f.seek(offset)
-            return f.read(size)
-
     try:
         m = mount(mount_factory, fake, retries=0)
         m.expect(r"read .*b-short")
@@ -548,7 +543,7 @@ def test_a_read_whose_failed_part_another_read_passes_over_ends_in_eio(
             assert errno_of(direct_read, fd, MIB, 4 * MIB) == errno.EIO
             short_proxy.whole_from.add(5 * MIB + 256 * 1024)
             assert direct_read(fd, 128 * 1024, 5 * MIB + 256 * 1024) == \
-                expected(5 * MIB + 256 * 1024, 128 * 1024)
+                server.read("mid.bin", 5 * MIB + 256 * 1024, 128 * 1024)
 
             def around():
                 outcome.append(errno_of(direct_read, fd, MIB, 5 * MIB))
@@ -560,7 +555,7 @@ def test_a_read_whose_failed_part_another_read_passes_over_ends_in_eio(
             assert short_proxy.ranges[3:] == ["5242880-5505023", "5636096-6684671"]
             # From memory (the open's range): it plans, and waits on no
             # request.
-            assert direct_read(fd, 4096, 0) == expected(0, 4096)
+            assert direct_read(fd, 4096, 0) == server.read("mid.bin", 0, 4096)
             short_proxy.release()
             reader.join(timeout=60)
             assert not reader.is_alive(), "the read never ended"
