@@ -42,11 +42,10 @@ static void log_line(enum log_level level, const char *text)
 	}
 	n = snprintf(line, sizeof(line), "dbbackupfs: %s %s\n", level_names[level], text);
 	/* One write(2) per line, so that lines from different threads never
-	 * interleave, and no stdio lock: a thread that ended inside fprintf
-	 * (libfuse cancels its workers at exit) left stderr locked, and the
-	 * exit that flushes stderr waited for ever (test_concurrency's lazy
-	 * unmount under ThreadSanitizer, one run in three). A failed write
-	 * has nowhere to be said. */
+	 * interleave, and no stdio lock to be left held: under
+	 * ThreadSanitizer, stderr's lock was seen held at exit by a thread
+	 * already gone, and a line written with fprintf after that would
+	 * wait for ever. A failed write has nowhere to be said. */
 	written = write(STDERR_FILENO, line, (size_t)n);
 	(void)written;
 }
