@@ -50,17 +50,28 @@ static void log_line(enum log_level level, const char *text)
 	(void)written;
 }
 
-void log_msg(enum log_level level, const char *fmt, ...)
+void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 {
 	char text[2048];
-	va_list ap;
+	size_t length;
 
 	if (level == LOG_LEVEL_DEBUG && !log_debug)
 		return;
-	va_start(ap, fmt);
 	vsnprintf(text, sizeof(text), fmt, ap);
-	va_end(ap);
+	/* libfuse ends its messages with a newline; the line adds its own. */
+	length = strlen(text);
+	if (length && text[length - 1] == '\n')
+		text[length - 1] = '\0';
 	log_line(level, text);
+}
+
+void log_msg(enum log_level level, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(level, fmt, ap);
+	va_end(ap);
 }
 
 /* Quotes a value for a key=value log line: double quotes and control

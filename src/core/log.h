@@ -9,6 +9,7 @@
 #ifndef DBB_LOG_H
 #define DBB_LOG_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 
 #include "core/error.h"
@@ -21,6 +22,8 @@ bool log_debug_enabled(void);
 
 void log_msg(enum log_level level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+void log_vmsg(enum log_level level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
 
 /* The one line for a failed operation. path and profile may be NULL. */
 void log_failure(const char *operation, const char *path, const char *profile,

@@ -147,6 +147,26 @@ static int install_sighup(void)
 	return sigaction(SIGHUP, &action, NULL);
 }
 
+/* libfuse's own messages (a bad option, a device error) are lines of our
+ * log: in the background they reach syslog, not a stderr that
+ * fuse_daemonize pointed at /dev/null. It also keeps stdio's stderr
+ * unused, so that libfuse's perror, when a worker it cancels is inside
+ * it, takes a stream of its own and not stderr's lock, which glibc would
+ * leave held for ever (ThreadSanitizer's exit flushes stderr and hung on
+ * it). */
+static void log_from_fuse(enum fuse_log_level level, const char *fmt, va_list ap)
+{
+	enum log_level ours = LOG_LEVEL_DEBUG;
+
+	if (level <= FUSE_LOG_ERR)
+		ours = LOG_LEVEL_ERROR;
+	else if (level == FUSE_LOG_WARNING)
+		ours = LOG_LEVEL_WARN;
+	else if (level <= FUSE_LOG_INFO)
+		ours = LOG_LEVEL_INFO;
+	log_vmsg(ours, fmt, ap);
+}
+
 static int run_loop(struct fuse_session *session, const struct fuse_cmdline_opts *cmdline)
 {
 	struct fuse_loop_config *loop;
@@ -191,6 +211,7 @@ int main(int argc, char *argv[])
 	const char *config_path;
 	int status = 1;
 
+	fuse_set_log_func(log_from_fuse);
 	if (fuse_opt_parse(&args, &options, option_spec, collect_nonopt) < 0)
 		goto out_args;
 	if (options.nonopt_count &&

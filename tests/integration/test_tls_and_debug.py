@@ -1,11 +1,11 @@
-"""TLS verification and the debug log (issues 2 and 8)."""
+"""TLS verification and the debug log (issues 2 and 8), libfuse's messages in it."""
 import errno
 import os
 import subprocess
 
 import pytest
 
-from conftest import ncloud_profile, errno_of, SCENARIOS
+from conftest import BINARY, ncloud_profile, errno_of, SCENARIOS
 from harness import Fake
 
 
@@ -46,3 +46,18 @@ def test_debug_logs_every_api_call_without_secrets(ncloud, mount_factory):
            "getCloudPostgresqlInstanceList?... 200" in lines[0]
     # The query (which could carry a presigned signature) is never logged.
     assert "responseFormatType" not in m.output()
+    # libfuse's trace of each request is in the log too, in its format.
+    assert any(" DEBUG unique: " in l and "opcode: LOOKUP" in l for l in m.output().splitlines())
+    assert all(l.startswith("dbbackupfs: ") for l in m.output().splitlines()), m.output()
+
+
+def test_a_libfuse_message_is_a_line_of_the_log(tmp_path):
+    # libfuse parses its own options and says what is wrong; the line goes
+    # where ours go (syslog in the background), with its level.
+    config = tmp_path / "dbbackupfs.conf"
+    config.write_text("")
+    result = subprocess.run([BINARY, "-f", "-o", "config=%s,max_threads=many" % config,
+                             str(tmp_path)], capture_output=True, text=True, timeout=30)
+    assert result.returncode != 0
+    assert result.stderr == \
+        "dbbackupfs: ERROR fuse: invalid parameter in option `max_threads=many'\n"
