@@ -23,6 +23,10 @@ sys.path.insert(0, os.path.join(ROOT, "tests", "fakes"))
 from harness import Fake  # noqa: E402
 
 BINARY = os.environ.get("DBB_BINARY", os.path.join(ROOT, "build", "dbbackupfs"))
+# The same daemon without sanitizers, for what a sanitizer's allocator hides:
+# resident memory (scripts/test.sh builds it).
+RELEASE_BINARY = os.environ.get("DBB_RELEASE_BINARY",
+                                os.path.join(ROOT, "build-release", "dbbackupfs"))
 SCENARIOS = os.path.join(ROOT, "tests", "fakes", "scenarios")
 
 ACCESS_KEY = "AKEXAMPLE0000000000"

@@ -15,7 +15,10 @@ Checks, at the end:
     or control-file write that the workers issued;
   - no emulator saw a request rate above max_rps (token bucket: at most
     2 * max_rps in any one-second window);
-  - resident memory stable between the first and the last round.
+  - resident memory stable between the second and the last round (within
+    memory_slack_kib), on a build without sanitizers: ASan's quarantine and
+    ThreadSanitizer's shadow grow with the work done, leak or not (8 rounds:
+    +9 MiB under ASan, +18 MiB under TSan, +3.6 MiB without either).
 
 Run by hand for minutes:   tests/soak/soak.py --minutes 10
 CI runs a fixed number of rounds through tests/integration/test_soak.py.
@@ -295,8 +298,9 @@ class Soak:
 
 
 def run(binary, rounds=None, minutes=None, round_seconds=20, workers=8, seed=1,
-        workdir=None):
-    """Runs the soak; returns (report lines, problems)."""
+        workdir=None, memory_slack_kib=8 * 1024):
+    """Runs the soak; returns (report lines, problems). memory_slack_kib=None
+    leaves out the memory check (for sanitizer builds)."""
     workdir = workdir or tempfile.mkdtemp(prefix="dbb-soak-")
     soak = Soak(binary, workdir, workers, seed)
     problems, report = [], []
@@ -336,7 +340,8 @@ def run(binary, rounds=None, minutes=None, round_seconds=20, workers=8, seed=1,
                      for d in soak.duplicate_actions()]
         problems += ["rate above max_rps at %s: %d requests in one second" % (u, n)
                      for u, m, n in soak.rate_violations()]
-        if len(memory) >= 3 and memory[-1] > memory[1] + 8 * 1024:
+        if memory_slack_kib is not None and len(memory) >= 3 and \
+                memory[-1] > memory[1] + memory_slack_kib:
             problems.append("memory grew from %d to %d KiB" % (memory[1], memory[-1]))
     finally:
         soak.stop()
@@ -356,9 +361,12 @@ def main():
     parser.add_argument("--round-seconds", type=int, default=30)
     parser.add_argument("--workers", type=int, default=8)
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-memory-check", action="store_true",
+                        help="for a sanitizer build, whose RSS grows with the work done")
     args = parser.parse_args()
     report, problems = run(args.binary, minutes=args.minutes, round_seconds=args.round_seconds,
-                           workers=args.workers, seed=args.seed)
+                           workers=args.workers, seed=args.seed,
+                           memory_slack_kib=None if args.no_memory_check else 8 * 1024)
     print("\n".join(report))
     print("\n".join(problems) if problems else "no problems found")
     sys.exit(1 if problems else 0)
