@@ -190,6 +190,15 @@ def ncloud_profile(name, kind, fake, **extra):
     return "\n".join(lines) + "\n"
 
 
+def run_with_options(tmp_path, options):
+    """Runs the daemon in the foreground on an empty configuration with
+    `options` (-o), for an option it must refuse before mounting."""
+    config = tmp_path / "dbbackupfs.conf"
+    config.write_text("")
+    return subprocess.run([BINARY, "-f", "-o", "config=%s,%s" % (config, options),
+                           str(tmp_path)], capture_output=True, text=True, timeout=30)
+
+
 def errno_of(function, *args):
     """The errno an OS call fails with, or None when it succeeds."""
     try:

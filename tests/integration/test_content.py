@@ -25,7 +25,7 @@ import time
 import pytest
 
 from conftest import (BINARY, PROBLEM, SANITIZER, SCENARIOS, errno_of, is_mounted,
-                      wait_until)
+                      run_with_options, wait_until)
 from harness import Fake
 from huawei_model import SK, huawei_profile
 import nginx
@@ -408,10 +408,7 @@ def test_a_mount_by_another_user_keeps_the_kernels_readahead(huawei, tmp_path):
 
 
 def test_read_ahead_kb_beyond_its_limit_is_refused(tmp_path):
-    config = tmp_path / "dbbackupfs.conf"
-    config.write_text("")
-    result = subprocess.run([BINARY, "-f", "-o", "config=%s,read_ahead_kb=65537" % config,
-                             str(tmp_path)], capture_output=True, text=True, timeout=30)
+    result = run_with_options(tmp_path, "read_ahead_kb=65537")
     assert result.returncode != 0
     assert "read_ahead_kb: at most 65536" in result.stderr
 

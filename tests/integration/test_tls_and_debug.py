@@ -5,7 +5,7 @@ import subprocess
 
 import pytest
 
-from conftest import BINARY, ncloud_profile, errno_of, SCENARIOS
+from conftest import ncloud_profile, errno_of, run_with_options, SCENARIOS
 from harness import Fake
 
 
@@ -54,10 +54,7 @@ def test_debug_logs_every_api_call_without_secrets(ncloud, mount_factory):
 def test_a_libfuse_message_is_a_line_of_the_log(tmp_path):
     # libfuse parses its own options and says what is wrong; the line goes
     # where ours go (syslog in the background), with its level.
-    config = tmp_path / "dbbackupfs.conf"
-    config.write_text("")
-    result = subprocess.run([BINARY, "-f", "-o", "config=%s,max_threads=many" % config,
-                             str(tmp_path)], capture_output=True, text=True, timeout=30)
+    result = run_with_options(tmp_path, "max_threads=many")
     assert result.returncode != 0
     assert result.stderr == \
         "dbbackupfs: ERROR fuse: invalid parameter in option `max_threads=many'\n"
