@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The quick start: installs what is missing, builds, starts the bundled
-# emulators (NAVER Cloud, Huawei Cloud, ZStack) on loopback, writes a demo
-# configuration, mounts at ./mnt (or the directory given), shows the tree and
-# one backup's attributes, and stays up until Ctrl-C, then unmounts cleanly.
+# emulators (NAVER Cloud, Huawei Cloud, ZStack) and nginx (the RDS backups'
+# contents) on loopback, writes a demo configuration, mounts at ./mnt (or the
+# directory given), shows the tree, one backup's attributes and a cp of an RDS
+# backup, and stays up until Ctrl-C, then unmounts cleanly.
 #
 # Usage: scripts/demo.sh [MOUNTPOINT] [--once]   (--once: show, then stop)
 set -euo pipefail
@@ -41,20 +42,32 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-# Starts tests/fakes/NAME_fake.py with its demo scenario; prints its port
-# once it listens (it writes the port file only then).
+# Waits until FILE has been written (a helper writes it once it listens).
+wait_for_file() {
+	for _ in $(seq 400); do [ -s "$1" ] && return 0; sleep 0.05; done
+	echo "$1 was not written; see $work/*.log" >&2
+	exit 1
+}
+
+# Starts tests/fakes/NAME_fake.py with SCENARIO (its demo scenario by default).
 start_emulator() {
-	local name=$1
-	/usr/bin/python3 "tests/fakes/${name}_fake.py" \
-		--scenario "tests/fakes/scenarios/${name}-demo.json" \
+	local name=$1 scenario=${2:-tests/fakes/scenarios/$1-demo.json}
+	/usr/bin/python3 "tests/fakes/${name}_fake.py" --scenario "$scenario" \
 		--port-file "$work/$name.port" 2>"$work/$name.log" &
 	emulator_pids+=($!)
-	for _ in $(seq 200); do [ -s "$work/$name.port" ] && break; sleep 0.05; done
+	wait_for_file "$work/$name.port"
 }
+
+echo "==> starting nginx on loopback with the RDS backups' contents"
+/usr/bin/python3 tests/fakes/demo_content.py --scenario tests/fakes/scenarios/huawei-demo.json \
+	--workdir "$work/content" --out "$work/huawei-scenario.json" \
+	--ready-file "$work/content.ready" 2>"$work/content.log" &
+emulator_pids+=($!)
+wait_for_file "$work/content.ready"
 
 echo "==> starting the emulators on loopback (NAVER Cloud, Huawei Cloud, ZStack)"
 start_emulator ncloud
-start_emulator huawei
+start_emulator huawei "$work/huawei-scenario.json"
 start_emulator zstack
 port=$(cat "$work/ncloud.port")
 huawei=$(cat "$work/huawei.port")
@@ -128,13 +141,28 @@ backup=$(find "$mountpoint/prod-pg/pg-orders" -maxdepth 1 -type f | sort | head 
 echo
 echo "==> getfattr -d $backup"
 getfattr -d "$backup"
-echo "==> API calls so far (from $mountpoint/.stats)"
-grep -E '"requests_total"' "$mountpoint/.stats"
+rds="$mountpoint/hw-rds/rds-mysql-shop/rds-mysql-shop-auto-20240601"
+echo
+echo "==> cp $rds (ranged GETs from nginx)"
+ls -l "$rds"
+cp "$rds" "$work/copy"
+ls -l "$rds"
+echo "the copy, and the file nginx serves:"
+sha256sum "$work/copy" \
+	"$work"/content/files/*"$(getfattr --absolute-names --only-values -n user.backup.id "$rds")".bin
+echo
+echo "==> API calls and bytes so far (from $mountpoint/.stats)"
+/usr/bin/python3 -c '
+import json, sys
+for name, p in sorted(json.load(open(sys.argv[1]))["profiles"].items()):
+    print("  %-13s %3d API calls, %9d bytes read in %d ranges"
+          % (name, p["requests_total"], p["bytes_streamed"], p["ranges_requested"]))
+' "$mountpoint/.stats"
 
 if [ "$once" = 1 ]; then
 	exit 0
 fi
 echo
-echo "Mounted at $mountpoint. Try: ls -l $mountpoint/prod-pg/pg-orders; getfattr -d ...; cat $mountpoint/.stats"
+echo "Mounted at $mountpoint. Try: ls -l $mountpoint/prod-pg/pg-orders; getfattr -d ...; cp $mountpoint/hw-rds/rds-pg-crm/* /tmp/; cat $mountpoint/.stats"
 echo "Press Ctrl-C to unmount."
 wait "$daemon_pid"

@@ -1,0 +1,82 @@
+#!/usr/bin/env python3
+"""Backup contents for scripts/demo.sh: nginx on loopback serving one file for
+every completed RDS backup of a Huawei scenario, and that scenario again with
+download links to them, so that `cp` of an RDS backup works in the demo.
+
+    demo_content.py --scenario IN.json --workdir DIR --out OUT.json --ready-file F
+
+Writes OUT.json, then F (the nginx URL) once nginx listens, and runs until
+SIGTERM or SIGINT, when it stops nginx. Each file is a little shorter than
+the listed size (RDS lists KB), as a real backup is, so the demo shows the
+exact size that the first open learns. Files up to 32 MiB are random bytes
+(the same every run); larger ones are sparse, so that the demo's 1 GiB backup
+costs neither time nor disk.
+"""
+import argparse
+import json
+import os
+import signal
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import nginx  # noqa: E402
+
+RANDOM_UP_TO = 32 << 20
+SHORTER_BY = 1000          # bytes below the listed KB, as RDS rounds up
+
+
+def file_name(instance, backup):
+    return "%s-%s.bin" % (instance["id"], backup["id"])
+
+
+def serve_backups(server, scenario):
+    """Gives every completed RDS backup a file on `server` and a download
+    entry; returns how many."""
+    count = 0
+    for instance in scenario["rds"]["instances"]:
+        for backup in instance["backups"]:
+            if backup["status"] != "COMPLETED" or "download" in backup:
+                continue
+            name = file_name(instance, backup)
+            size = max(0, backup["size"] * 1024 - SHORTER_BY)
+            if size <= RANDOM_UP_TO:
+                server.add_file(name, size, seed=name)
+            else:
+                with open(server.path(name), "wb") as f:
+                    f.truncate(size)
+            backup["download"] = {"file": name}
+            count += 1
+    scenario["content"] = {"base_url": server.base, "secret": server.secret,
+                           "link_seconds": 900}
+    return count
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scenario", required=True)
+    parser.add_argument("--workdir", required=True)
+    parser.add_argument("--out", required=True)
+    parser.add_argument("--ready-file", required=True)
+    args = parser.parse_args()
+
+    with open(args.scenario) as f:
+        scenario = json.load(f)
+    os.makedirs(args.workdir, exist_ok=True)
+    server = nginx.Nginx.start(args.workdir)
+    # Blocked after nginx started (it inherits the mask), and waited for:
+    # a signal that comes before the wait is not lost.
+    ending = {signal.SIGTERM, signal.SIGINT}
+    signal.pthread_sigmask(signal.SIG_BLOCK, ending)
+    try:
+        serve_backups(server, scenario)
+        with open(args.out, "w") as f:
+            json.dump(scenario, f, indent=1)
+        with open(args.ready_file, "w") as f:
+            f.write(server.base + "\n")
+        signal.sigwait(ending)
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

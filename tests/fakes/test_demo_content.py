@@ -1,0 +1,60 @@
+"""scripts/demo.sh's backup contents (demo_content.py): every completed RDS
+backup gets a file that nginx serves through a signed link, a little shorter
+than the listed KB, and SIGTERM stops nginx."""
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import nginx
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+DEMO = os.path.join(HERE, "scenarios", "huawei-demo.json")
+
+
+def wait_for_file(path, process, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not os.path.exists(path) or not os.path.getsize(path):
+        assert process.poll() is None, process.stderr.read()
+        assert time.monotonic() < deadline, "%s not written" % path
+        time.sleep(0.05)  # wait-for-condition poll, bounded by the deadline
+
+
+def test_completed_rds_backups_are_served_and_sigterm_stops_nginx(tmp_path):
+    out, ready = tmp_path / "scenario.json", tmp_path / "ready"
+    process = subprocess.Popen(
+        [sys.executable, os.path.join(HERE, "demo_content.py"), "--scenario", DEMO,
+         "--workdir", str(tmp_path / "content"), "--out", str(out), "--ready-file", str(ready)],
+        stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for_file(ready, process)
+        base = ready.read_text().strip()
+        scenario = json.loads(out.read_text())
+        assert scenario["content"]["base_url"] == base
+        served, unserved = [], []
+        for instance in scenario["rds"]["instances"]:
+            for backup in instance["backups"]:
+                (served if "download" in backup else unserved).append(backup)
+        assert {b["status"] for b in served} == {"COMPLETED"}
+        assert all(b["status"] != "COMPLETED" for b in unserved)
+        assert len(served) == 5
+        for backup in served:
+            name = backup["download"]["file"]
+            size = os.path.getsize(tmp_path / "content" / "files" / name)
+            assert size == max(0, backup["size"] * 1024 - 1000), name
+            if size == 0:
+                continue
+            path = nginx.signed_path(name, int(time.time()) + 60, scenario["content"]["secret"])
+            request = urllib.request.Request(base + path, headers={"Range": "bytes=-1"})
+            with urllib.request.urlopen(request) as answer:
+                assert answer.status == 206
+                assert answer.headers["Content-Range"] == "bytes %d-%d/%d" % (
+                    size - 1, size - 1, size)
+    finally:
+        process.send_signal(signal.SIGTERM)
+        assert process.wait(timeout=30) == 0
+    port = int(base.rsplit(":", 1)[1])
+    assert not nginx.listening(port)
