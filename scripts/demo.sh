@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The quick start: installs what is missing, builds, starts the bundled
-# emulators (NAVER Cloud, Huawei Cloud, ZStack) and nginx (the RDS backups'
-# contents) on loopback, writes a demo configuration, mounts at ./mnt (or the
-# directory given), shows the tree, one backup's attributes and a cp of an RDS
-# backup, and stays up until Ctrl-C, then unmounts cleanly.
+# emulators (NAVER Cloud, Huawei Cloud, ZStack) and nginx (the RDS and ZStack
+# backups' contents) on loopback, writes a demo configuration, mounts at ./mnt
+# (or the directory given), shows the tree, one backup's attributes, a cp of
+# an RDS backup and an export and cp of a ZStack backup, and stays up until
+# Ctrl-C, then unmounts cleanly.
 #
 # Usage: scripts/demo.sh [MOUNTPOINT] [--once]   (--once: show, then stop)
 set -euo pipefail
@@ -58,17 +59,19 @@ start_emulator() {
 	wait_for_file "$work/$name.port"
 }
 
-echo "==> starting nginx on loopback with the RDS backups' contents"
-/usr/bin/python3 tests/fakes/demo_content.py --scenario tests/fakes/scenarios/huawei-demo.json \
-	--workdir "$work/content" --out "$work/huawei-scenario.json" \
-	--ready-file "$work/content.ready" 2>"$work/content.log" &
+echo "==> starting nginx on loopback with the RDS and ZStack backups' contents"
+/usr/bin/python3 tests/fakes/demo_content.py \
+	--scenario tests/fakes/scenarios/huawei-demo.json --out "$work/huawei-scenario.json" \
+	--zstack-scenario tests/fakes/scenarios/zstack-demo.json \
+	--zstack-out "$work/zstack-scenario.json" \
+	--workdir "$work/content" --ready-file "$work/content.ready" 2>"$work/content.log" &
 emulator_pids+=($!)
 wait_for_file "$work/content.ready"
 
 echo "==> starting the emulators on loopback (NAVER Cloud, Huawei Cloud, ZStack)"
 start_emulator ncloud
 start_emulator huawei "$work/huawei-scenario.json"
-start_emulator zstack
+start_emulator zstack "$work/zstack-scenario.json"
 port=$(cat "$work/ncloud.port")
 huawei=$(cat "$work/huawei.port")
 zstack=$(cat "$work/zstack.port")
@@ -150,6 +153,18 @@ ls -l "$rds"
 echo "the copy, and the file nginx serves:"
 sha256sum "$work/copy" \
 	"$work"/content/files/*"$(getfattr --absolute-names --only-values -n user.backup.id "$rds")".bin
+zstack="$mountpoint/zstack/management-db/zstack-db-2024-06-01"
+control="$mountpoint/zstack/management-db/.export/zstack-db-2024-06-01"
+echo
+echo "==> export a ZStack backup to a backup storage, then cp it"
+echo "echo imagestore-local > $control"
+echo imagestore-local >"$control"
+for _ in $(seq 200); do grep -qx 'state: done' "$control" && break; sleep 0.05; done
+cat "$control"
+cp "$zstack" "$work/zstack-copy"
+echo "the copy, and the file nginx serves:"
+sha256sum "$work/zstack-copy" \
+	"$work"/content/files/imagestore/download/*"$(getfattr --absolute-names --only-values -n user.backup.id "$zstack")".gz
 echo
 echo "==> API calls and bytes so far (from $mountpoint/.stats)"
 /usr/bin/python3 -c '

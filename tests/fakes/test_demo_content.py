@@ -1,6 +1,7 @@
 """scripts/demo.sh's backup contents (demo_content.py): every completed RDS
 backup gets a file that nginx serves through a signed link, a little shorter
-than the listed KB, and SIGTERM stops nginx."""
+than the listed KB; every ready ZStack backup gets the file its export will
+point at; SIGTERM stops nginx."""
 import json
 import os
 import signal
@@ -10,9 +11,11 @@ import time
 import urllib.request
 
 import nginx
+from zstack_fake import safe_file_part
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEMO = os.path.join(HERE, "scenarios", "huawei-demo.json")
+ZSTACK_DEMO = os.path.join(HERE, "scenarios", "zstack-demo.json")
 
 
 def wait_for_file(path, process, timeout=30.0):
@@ -23,11 +26,20 @@ def wait_for_file(path, process, timeout=30.0):
         time.sleep(0.05)  # wait-for-condition poll, bounded by the deadline
 
 
-def test_completed_rds_backups_are_served_and_sigterm_stops_nginx(tmp_path):
-    out, ready = tmp_path / "scenario.json", tmp_path / "ready"
+def get_last_byte(url, size):
+    request = urllib.request.Request(url, headers={"Range": "bytes=-1"})
+    with urllib.request.urlopen(request) as answer:
+        assert answer.status == 206
+        assert answer.headers["Content-Range"] == "bytes %d-%d/%d" % (size - 1, size - 1, size)
+
+
+def test_backups_are_served_and_sigterm_stops_nginx(tmp_path):
+    out, zstack_out, ready = (tmp_path / "huawei.json", tmp_path / "zstack.json",
+                              tmp_path / "ready")
     process = subprocess.Popen(
         [sys.executable, os.path.join(HERE, "demo_content.py"), "--scenario", DEMO,
-         "--workdir", str(tmp_path / "content"), "--out", str(out), "--ready-file", str(ready)],
+         "--out", str(out), "--zstack-scenario", ZSTACK_DEMO, "--zstack-out", str(zstack_out),
+         "--workdir", str(tmp_path / "content"), "--ready-file", str(ready)],
         stderr=subprocess.PIPE, text=True)
     try:
         wait_for_file(ready, process)
@@ -48,11 +60,20 @@ def test_completed_rds_backups_are_served_and_sigterm_stops_nginx(tmp_path):
             if size == 0:
                 continue
             path = nginx.signed_path(name, int(time.time()) + 60, scenario["content"]["secret"])
-            request = urllib.request.Request(base + path, headers={"Range": "bytes=-1"})
-            with urllib.request.urlopen(request) as answer:
-                assert answer.status == 206
-                assert answer.headers["Content-Range"] == "bytes %d-%d/%d" % (
-                    size - 1, size - 1, size)
+            get_last_byte(base + path, size)
+
+        zstack = json.loads(zstack_out.read_text())
+        assert zstack["export_base_url"] == base + "/files"
+        ready_backups = [b for b in zstack["database_backups"] if b["status"] == "Ready"]
+        assert len(ready_backups) == 8
+        for backup in ready_backups:
+            # Where zstack_fake's export_url will point.
+            name = "%s-%s.gz" % (safe_file_part(backup["name"]), backup["uuid"])
+            get_last_byte(zstack["export_base_url"] + "/imagestore/download/" + name,
+                          backup["size"])
+        exported = [r["exportUrl"] for b in ready_backups for r in b["backupStorageRefs"]
+                    if r.get("exportUrl")]
+        assert exported and all(url.startswith(base + "/files/") for url in exported)
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
