@@ -178,6 +178,6 @@ if [ "$once" = 1 ]; then
 	exit 0
 fi
 echo
-echo "Mounted at $mountpoint. Try: ls -l $mountpoint/prod-pg/pg-orders; getfattr -d ...; cp $mountpoint/hw-rds/rds-pg-crm/* /tmp/; cat $mountpoint/.stats"
+echo "Mounted at $mountpoint. Try: ls -l $mountpoint/prod-pg/pg-orders; getfattr -d ...; cp $mountpoint/hw-rds/rds-pg-crm/rds-pg-crm-auto-20240601 /tmp/; cat $mountpoint/.stats"
 echo "Press Ctrl-C to unmount."
 wait "$daemon_pid"
