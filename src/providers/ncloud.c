@@ -860,6 +860,31 @@ static int open_found(struct profile *p, const struct entry *instance,
 	return 1;
 }
 
+/* Object Storage's endpoint, or ENODATA saying what to set. */
+static int need_object_storage(struct profile *p, struct dbb_error *err)
+{
+	struct ncloud_state *state = p->provider_state;
+
+	if (state->store)
+		return 0;
+	dbb_error_set(err, ENODATA, "no Object Storage endpoint is known for region %s",
+		      p->settings.region);
+	dbb_error_set_remedy(err, "set object_storage_endpoint= in [%s]", p->name);
+	return -ENODATA;
+}
+
+static int ncloud_check_content(struct profile *p, char *what, size_t size,
+				struct dbb_error *err)
+{
+	struct ncloud_state *state = p->provider_state;
+
+	snprintf(what, size, "object storage");
+	if (need_object_storage(p, err) < 0)
+		return -err->errnum;
+	snprintf(what, size, "object storage at %s", objectstore_endpoint(state->store));
+	return objectstore_probe(state->store, err);
+}
+
 static int ncloud_open_content(struct profile *p, const struct entry *instance,
 			       const struct entry *backup, struct content_source *out,
 			       struct dbb_error *err)
@@ -871,12 +896,8 @@ static int ncloud_open_content(struct profile *p, const struct entry *instance,
 	size_t count, found = 0;
 	int result = 0;
 
-	if (!state->store) {
-		dbb_error_set(err, ENODATA, "no Object Storage endpoint is known for region %s",
-			      p->settings.region);
-		dbb_error_set_remedy(err, "set object_storage_endpoint= in [%s]", p->name);
+	if (need_object_storage(p, err) < 0)
 		return -ENODATA;
-	}
 	memo_view(state, instance, backup, &view);
 	if ((result = open_found(p, instance, backup, &view, out, err)) != 0)
 		return result < 0 ? result : 0;
@@ -1146,7 +1167,8 @@ static const char *const classic_keys[] = {
 	.list_backups = ncloud_list_backups,                            \
 	.check_bucket_name = ncloud_check_bucket_name,                  \
 	.export_backup = ncloud_export_backup,                          \
-	.open_content = ncloud_open_content
+	.open_content = ncloud_open_content,                            \
+	.check_content = ncloud_check_content
 
 const struct provider_kind ncloud_postgresql_kind = {
 	.name = "ncloud-postgresql",

@@ -650,6 +650,22 @@ int objectstore_list(struct objectstore *store, const char *bucket, const char *
 	return result < 0 ? result : 0;
 }
 
+int objectstore_probe(struct objectstore *store, struct dbb_error *err)
+{
+	char *url = NULL;
+	struct http_response resp;
+	int result;
+
+	if (asprintf(&url, "%s/", store->endpoint) < 0)
+		return dbb_error_set(err, ENOMEM, "out of memory");
+	result = perform(store, "ListBuckets", "GET", url, NULL, NULL, &resp, err);
+	free(url);
+	if (result < 0)
+		return result;
+	http_response_destroy(&resp);
+	return 0;
+}
+
 int objectstore_head(struct objectstore *store, const char *bucket, const char *key,
 		     int64_t *size, struct dbb_error *err)
 {

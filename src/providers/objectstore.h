@@ -97,6 +97,13 @@ typedef int (*objectstore_visit_fn)(void *context, const struct objectstore_obje
 int objectstore_list(struct objectstore *store, const char *bucket, const char *prefix,
 		     objectstore_visit_fn visit, void *context, struct dbb_error *err);
 
+/*
+ * GET / (ListBuckets), for --check: whether the endpoint answers and takes
+ * these keys, this region and this clock. Reads no bucket, so it works
+ * before any export; the answer's body is not looked at.
+ */
+int objectstore_probe(struct objectstore *store, struct dbb_error *err);
+
 /* HEAD bucket/key: its size in *size. ENOENT when it is not there. */
 int objectstore_head(struct objectstore *store, const char *bucket, const char *key,
 		     int64_t *size, struct dbb_error *err);

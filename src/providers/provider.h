@@ -114,6 +114,11 @@ struct provider_kind {
 	int (*open_content)(struct profile *p, const struct entry *instance,
 			    const struct entry *backup, struct content_source *out,
 			    struct dbb_error *err);
+	/* Optional: for --check, one read-only request to where backups' bytes
+	 * come from when that is not the API (NAVER: Object Storage). Writes
+	 * what it probed ("object storage at URL") into what. */
+	int (*check_content)(struct profile *p, char *what, size_t size,
+			     struct dbb_error *err);
 };
 
 const struct provider_kind *provider_find(const char *name);

@@ -180,6 +180,28 @@ def ncloud(tmp_path):
     fake.stop()
 
 
+@pytest.fixture(scope="session")
+def s3rver_installed():
+    import s3_gateway
+    s3_gateway.ensure_installed()
+
+
+def start_s3(tmp_path, secret=SECRET_KEY, objects=()):
+    """NAVER Object Storage: s3rver behind the SigV4-verifying gateway,
+    with one account (ACCESS_KEY and `secret`)."""
+    scenario = {"accounts": [{"access_key": ACCESS_KEY, "secret_key": secret}],
+                "objects": list(objects)}
+    return Fake.start(os.path.join(ROOT, "tests", "fakes", "s3_gateway.py"), scenario,
+                      str(tmp_path / "s3"))
+
+
+@pytest.fixture
+def s3(s3rver_installed, tmp_path):
+    fake = start_s3(tmp_path)
+    yield fake
+    fake.stop()
+
+
 def ncloud_profile(name, kind, fake, **extra):
     """A config section for a NAVER profile against the emulator."""
     lines = ["[%s]" % name, "type = %s" % kind, "endpoint = %s" % fake.url,

@@ -1,9 +1,10 @@
 """dbbackupfs --check: one line per profile, the reason in plain words, and
-an exit status scripts can use (issue 9)."""
+an exit status scripts can use (issue 9). For NAVER, Object Storage too:
+where exported backups are read from (an s3rver behind the SigV4 gateway)."""
 import os
 import subprocess
 
-from conftest import BINARY, ncloud_profile, SECRET_KEY
+from conftest import BINARY, ncloud_profile, SECRET_KEY, start_s3
 
 WRONG = "SKWRONG0000000000000000000000000000000000"
 
@@ -19,15 +20,53 @@ def check(tmp_path, text):
     return result.returncode, result.stdout.splitlines()
 
 
-def test_a_good_profile_is_ok_with_its_instance_count(ncloud, tmp_path):
-    status, lines = check(tmp_path, ncloud_profile("pg", "ncloud-postgresql", ncloud))
+def naver(name, kind, ncloud, s3, **extra):
+    return ncloud_profile(name, kind, ncloud, object_storage_endpoint=s3.url, **extra)
+
+
+def test_a_good_profile_is_ok_with_its_instance_count(ncloud, s3, tmp_path):
+    status, lines = check(tmp_path, naver("pg", "ncloud-postgresql", ncloud, s3))
     assert status == 0
-    assert lines == ["pg: ok: 3 instances at %s (credentials: config file)" % ncloud.url]
+    assert lines == ["pg: ok: 3 instances at %s (credentials: config file); "
+                     "object storage at %s: ok" % (ncloud.url, s3.url)]
     assert ncloud.counters()["total"] == 1
+    # One signed ListBuckets: no bucket is needed before an export.
+    assert s3.counters()["by_action"] == {"ListBuckets": 1}
 
 
-def test_each_failure_is_named_and_the_exit_status_is_non_zero(ncloud, tmp_path):
-    text = (ncloud_profile("good", "ncloud-postgresql", ncloud) + "\n" +
+def test_object_storage_that_refuses_the_keys_fails_the_check(ncloud, s3rver_installed,
+                                                               tmp_path):
+    s3 = start_s3(tmp_path, secret=WRONG)
+    try:
+        status, lines = check(tmp_path, naver("pg", "ncloud-postgresql", ncloud, s3))
+    finally:
+        s3.stop()
+    assert status == 1
+    assert lines[0].startswith("pg: object storage at %s: bad credentials: " % s3.url)
+    assert "[code SignatureDoesNotMatch]" in lines[0]
+    assert lines[0].endswith("(credentials: config file)")
+
+
+def test_object_storage_unreachable_or_unknown_fails_the_check(ncloud, tmp_path):
+    status, lines = check(tmp_path, ncloud_profile(
+        "pg", "ncloud-postgresql", ncloud, object_storage_endpoint="http://127.0.0.1:9",
+        retries=0))
+    assert status == 1
+    assert lines == ["pg: object storage at http://127.0.0.1:9: endpoint unreachable: "
+                     "cannot connect to 127.0.0.1:9: Couldn't connect to server; check the "
+                     "endpoint and the network (credentials: config file)"]
+
+    # A region with no Object Storage of its own: say what to set.
+    status, lines = check(tmp_path, ncloud_profile("pg", "ncloud-postgresql", ncloud,
+                                                   region="XX"))
+    assert status == 1
+    assert lines == ["pg: object storage: not configured: no Object Storage endpoint is "
+                     "known for region XX; set object_storage_endpoint= in [pg] "
+                     "(credentials: config file)"]
+
+
+def test_each_failure_is_named_and_the_exit_status_is_non_zero(ncloud, s3, tmp_path):
+    text = (naver("good", "ncloud-postgresql", ncloud, s3) + "\n" +
             ncloud_profile("wrong", "ncloud-mysql-vpc", ncloud, secret_key=WRONG) + "\n" +
             ncloud_profile("gone", "ncloud-mysql", ncloud, retries=0).replace(
                 ncloud.url, "http://127.0.0.1:9"))
@@ -48,17 +87,18 @@ def test_a_skewed_clock_is_reported_with_its_seconds(ncloud, tmp_path):
     assert " s ahead of the server's" in lines[0]
 
 
-def test_credentials_from_a_secret_file_and_the_environment(ncloud, tmp_path):
+def test_credentials_from_a_secret_file_and_the_environment(ncloud, s3, tmp_path):
     secret = tmp_path / "pg.secret"
     secret.write_text(SECRET_KEY + "\n")
     secret.chmod(0o600)
-    status, lines = check(tmp_path, ncloud_profile("pg", "ncloud-postgresql", ncloud,
-                                                   secret_key_file=str(secret)).replace(
+    status, lines = check(tmp_path, naver("pg", "ncloud-postgresql", ncloud, s3,
+                                          secret_key_file=str(secret)).replace(
         "secret_key = %s\n" % SECRET_KEY, ""))
     assert status == 0
-    assert lines[0].endswith("(credentials: secret_key_file %s)" % secret)
+    assert lines[0].endswith("(credentials: secret_key_file %s); object storage at %s: ok"
+                             % (secret, s3.url))
 
-    text = ncloud_profile("pg", "ncloud-postgresql", ncloud).replace(
+    text = naver("pg", "ncloud-postgresql", ncloud, s3).replace(
         "secret_key = %s\n" % SECRET_KEY, "")
     config = tmp_path / "env.conf"
     config.write_text(text)
@@ -67,7 +107,8 @@ def test_credentials_from_a_secret_file_and_the_environment(ncloud, tmp_path):
     result = subprocess.run([BINARY, "--check", "-o", "config=%s" % config],
                             capture_output=True, text=True, timeout=60, env=env)
     assert result.returncode == 0
-    assert result.stdout.strip().endswith("(credentials: environment NCLOUD_SECRET_KEY)")
+    assert "(credentials: environment NCLOUD_SECRET_KEY); object storage at %s: ok" % s3.url \
+        in result.stdout
 
 
 def test_a_broken_configuration_exits_2(tmp_path):
@@ -88,7 +129,7 @@ def run_check(tmp_path, text, env):
                           capture_output=True, text=True, timeout=60, env=env)
 
 
-def test_ncloud_cli_configure_file(ncloud, tmp_path):
+def test_ncloud_cli_configure_file(ncloud, s3, tmp_path):
     home = tmp_path / "home"
     (home / ".ncloud").mkdir(parents=True)
     configure = home / ".ncloud" / "configure"
@@ -100,7 +141,7 @@ def test_ncloud_cli_configure_file(ncloud, tmp_path):
     configure.chmod(0o600)
     env = {k: v for k, v in os.environ.items() if not k.startswith("NCLOUD_")}
     env["HOME"] = str(home)
-    base = without_keys(ncloud_profile("pg", "ncloud-postgresql", ncloud))
+    base = without_keys(naver("pg", "ncloud-postgresql", ncloud, s3))
 
     # No keys anywhere else: the CLI file's [DEFAULT] is the last resort.
     result = run_check(tmp_path, base, env)

@@ -14,29 +14,16 @@ import subprocess
 
 import pytest
 
-from conftest import (ACCESS_KEY, BINARY, SECRET_KEY, ROOT, SCENARIOS, errno_of, ncloud_profile,
-                      wait_until)
+from conftest import (BINARY, SCENARIOS, errno_of, ncloud_profile, start_s3, wait_until)
 from harness import Fake
 from helpers import NAVER_KINDS
 import s3_gateway
 
-GATEWAY = os.path.join(ROOT, "tests", "fakes", "s3_gateway.py")
 KINDS = ["ncloud-postgresql", "ncloud-mysql-vpc", "ncloud-mysql"]
 EXPORT = "exportBackupToObjectStorage"
 # Several ranges of the content reader, and no round number.
 CONTENT_SIZE = 3 * 1024 * 1024 + 12345
 WRONG_SECRET = "SKWRONG0000000000000000000000000000000000"
-
-
-@pytest.fixture(scope="session")
-def s3rver_installed():
-    s3_gateway.ensure_installed()
-
-
-def start_s3(tmp_path, secret=SECRET_KEY, objects=()):
-    scenario = {"accounts": [{"access_key": ACCESS_KEY, "secret_key": secret}],
-                "objects": list(objects)}
-    return Fake.start(GATEWAY, scenario, str(tmp_path / "s3"))
 
 
 def start_naver(tmp_path, s3, export_duration_seconds=0, **object_storage):
@@ -46,13 +33,6 @@ def start_naver(tmp_path, s3, export_duration_seconds=0, **object_storage):
     scenario["object_storage"] = dict({"gateway": s3.url, "content_size": CONTENT_SIZE},
                                       **object_storage)
     return Fake.start("ncloud", scenario, str(tmp_path / "ncloud"))
-
-
-@pytest.fixture
-def s3(s3rver_installed, tmp_path):
-    fake = start_s3(tmp_path)
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture
