@@ -47,7 +47,7 @@ int catalog_check_profile(struct catalog *cat, struct profile *p, char *line,
 {
 	struct entry_list list;
 	struct dbb_error err;
-	char what[256];
+	char what[256] = "contents";
 	size_t length;
 	int result;
 

@@ -58,7 +58,8 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 	if (level == LOG_LEVEL_DEBUG && !log_debug)
 		return;
 	vsnprintf(text, sizeof(text), fmt, ap);
-	/* libfuse ends its messages with a newline; the line adds its own. */
+	/* A message that ends with a newline (libfuse's do) gets no second
+	 * one: the line adds its own. */
 	length = strlen(text);
 	if (length && text[length - 1] == '\n')
 		text[length - 1] = '\0';

@@ -652,11 +652,11 @@ int objectstore_list(struct objectstore *store, const char *bucket, const char *
 
 int objectstore_probe(struct objectstore *store, struct dbb_error *err)
 {
-	char *url = NULL;
+	char *url = object_url(store, "", NULL, NULL);   /* the service: "/" */
 	struct http_response resp;
 	int result;
 
-	if (asprintf(&url, "%s/", store->endpoint) < 0)
+	if (!url)
 		return dbb_error_set(err, ENOMEM, "out of memory");
 	result = perform(store, "ListBuckets", "GET", url, NULL, NULL, &resp, err);
 	free(url);
