@@ -64,9 +64,9 @@ echo "==> starting nginx on loopback with the RDS and ZStack backups' contents"
 	--scenario tests/fakes/scenarios/huawei-demo.json --out "$work/huawei-scenario.json" \
 	--zstack-scenario tests/fakes/scenarios/zstack-demo.json \
 	--zstack-out "$work/zstack-scenario.json" \
-	--workdir "$work/content" --ready-file "$work/content.ready" 2>"$work/content.log" &
+	--workdir "$work/content" --port-file "$work/content.port" 2>"$work/content.log" &
 emulator_pids+=($!)
-wait_for_file "$work/content.ready"
+wait_for_file "$work/content.port"
 
 echo "==> starting the emulators on loopback (NAVER Cloud, Huawei Cloud, ZStack)"
 start_emulator ncloud

@@ -6,9 +6,10 @@ RDS backup, and of a ZStack backup once exported, works in the demo.
 
     demo_content.py --scenario HUAWEI.json --out HUAWEI_OUT.json
                     --zstack-scenario ZSTACK.json --zstack-out ZSTACK_OUT.json
-                    --workdir DIR --ready-file F
+                    --workdir DIR --port-file F
 
-Writes the scenarios, then F (the nginx URL) once nginx listens, and runs
+Writes the scenarios, then F (nginx's port, as the fakes do) once nginx
+listens, and runs
 until SIGTERM or SIGINT, when it stops nginx. An RDS file is a little
 shorter than the listed size (RDS lists KB), as a real backup is, so the demo
 shows the exact size that the first open learns. Files up to 32 MiB are
@@ -23,6 +24,7 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import nginx  # noqa: E402
+from fakecore import write_port_file  # noqa: E402
 from zstack_fake import safe_file_part  # noqa: E402
 
 RANDOM_UP_TO = 32 << 20
@@ -91,7 +93,7 @@ def main():
     parser.add_argument("--zstack-scenario", required=True)
     parser.add_argument("--zstack-out", required=True)
     parser.add_argument("--workdir", required=True)
-    parser.add_argument("--ready-file", required=True)
+    parser.add_argument("--port-file", required=True)
     args = parser.parse_args()
 
     with open(args.scenario) as f:
@@ -109,8 +111,7 @@ def main():
         serve_zstack_backups(server, zstack)
         write_json(args.out, scenario)
         write_json(args.zstack_out, zstack)
-        with open(args.ready_file, "w") as f:
-            f.write(server.base + "\n")
+        write_port_file(args.port_file, server.port)
         signal.sigwait(ending)
     finally:
         server.stop()

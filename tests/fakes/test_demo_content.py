@@ -10,20 +10,13 @@ import sys
 import time
 import urllib.request
 
+from harness import wait_for_port_file
 import nginx
 from zstack_fake import safe_file_part
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 DEMO = os.path.join(HERE, "scenarios", "huawei-demo.json")
 ZSTACK_DEMO = os.path.join(HERE, "scenarios", "zstack-demo.json")
-
-
-def wait_for_file(path, process, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while not os.path.exists(path) or not os.path.getsize(path):
-        assert process.poll() is None, process.stderr.read()
-        assert time.monotonic() < deadline, "%s not written" % path
-        time.sleep(0.05)  # wait-for-condition poll, bounded by the deadline
 
 
 def get_last_byte(url, size):
@@ -34,16 +27,17 @@ def get_last_byte(url, size):
 
 
 def test_backups_are_served_and_sigterm_stops_nginx(tmp_path):
-    out, zstack_out, ready = (tmp_path / "huawei.json", tmp_path / "zstack.json",
-                              tmp_path / "ready")
-    process = subprocess.Popen(
-        [sys.executable, os.path.join(HERE, "demo_content.py"), "--scenario", DEMO,
-         "--out", str(out), "--zstack-scenario", ZSTACK_DEMO, "--zstack-out", str(zstack_out),
-         "--workdir", str(tmp_path / "content"), "--ready-file", str(ready)],
-        stderr=subprocess.PIPE, text=True)
+    out, zstack_out = tmp_path / "huawei.json", tmp_path / "zstack.json"
+    port_file, log = tmp_path / "content.port", tmp_path / "content.log"
+    with open(log, "w") as stderr:
+        process = subprocess.Popen(
+            [sys.executable, os.path.join(HERE, "demo_content.py"), "--scenario", DEMO,
+             "--out", str(out), "--zstack-scenario", ZSTACK_DEMO,
+             "--zstack-out", str(zstack_out), "--workdir", str(tmp_path / "content"),
+             "--port-file", str(port_file)], stderr=stderr)
     try:
-        wait_for_file(ready, process)
-        base = ready.read_text().strip()
+        port = wait_for_port_file(process, str(port_file), str(log))
+        base = "http://127.0.0.1:%d" % port
         scenario = json.loads(out.read_text())
         assert scenario["content"]["base_url"] == base
         served, unserved = [], []
@@ -77,5 +71,4 @@ def test_backups_are_served_and_sigterm_stops_nginx(tmp_path):
     finally:
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=30) == 0
-    port = int(base.rsplit(":", 1)[1])
     assert not nginx.listening(port)

@@ -21,6 +21,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.join(ROOT, "tests", "fakes"))
 
 from harness import Fake  # noqa: E402
+import s3_gateway  # noqa: E402
 
 BINARY = os.environ.get("DBB_BINARY", os.path.join(ROOT, "build", "dbbackupfs"))
 # The same daemon without sanitizers, for what a sanitizer's allocator hides:
@@ -182,7 +183,6 @@ def ncloud(tmp_path):
 
 @pytest.fixture(scope="session")
 def s3rver_installed():
-    import s3_gateway
     s3_gateway.ensure_installed()
 
 
@@ -210,6 +210,11 @@ def ncloud_profile(name, kind, fake, **extra):
     for key, value in extra.items():
         lines.append("%s = %s" % (key, value))
     return "\n".join(lines) + "\n"
+
+
+def naver_profile(name, kind, fake, s3, **extra):
+    """The same, reading exported backups from the Object Storage `s3`."""
+    return ncloud_profile(name, kind, fake, object_storage_endpoint=s3.url, **extra)
 
 
 def run_with_options(tmp_path, options):

@@ -4,7 +4,7 @@ where exported backups are read from (an s3rver behind the SigV4 gateway)."""
 import os
 import subprocess
 
-from conftest import BINARY, ncloud_profile, SECRET_KEY, start_s3
+from conftest import BINARY, naver_profile as naver, ncloud_profile, SECRET_KEY, start_s3
 
 WRONG = "SKWRONG0000000000000000000000000000000000"
 
@@ -18,10 +18,6 @@ def check(tmp_path, text):
     output = result.stdout + result.stderr
     assert SECRET_KEY not in output and WRONG not in output
     return result.returncode, result.stdout.splitlines()
-
-
-def naver(name, kind, ncloud, s3, **extra):
-    return ncloud_profile(name, kind, ncloud, object_storage_endpoint=s3.url, **extra)
 
 
 def test_a_good_profile_is_ok_with_its_instance_count(ncloud, s3, tmp_path):

@@ -14,7 +14,8 @@ import subprocess
 
 import pytest
 
-from conftest import (BINARY, SCENARIOS, errno_of, ncloud_profile, start_s3, wait_until)
+from conftest import (BINARY, SCENARIOS, errno_of, naver_profile, start_s3,
+                      wait_until)
 from harness import Fake
 from helpers import NAVER_KINDS
 import s3_gateway
@@ -43,7 +44,7 @@ def naver(s3, tmp_path):
 
 
 def profile(naver, s3, kind="ncloud-postgresql", **extra):
-    return ncloud_profile("p", kind, naver, object_storage_endpoint=s3.url, **extra)
+    return naver_profile("p", kind, naver, s3, **extra)
 
 
 def first_instance_with_backups(naver, kind):

@@ -297,8 +297,12 @@ class Soak:
         return found
 
 
+# How much resident memory may grow from the second round to the last.
+MEMORY_SLACK_KIB = 8 * 1024
+
+
 def run(binary, rounds=None, minutes=None, round_seconds=20, workers=8, seed=1,
-        workdir=None, memory_slack_kib=8 * 1024):
+        workdir=None, memory_slack_kib=MEMORY_SLACK_KIB):
     """Runs the soak; returns (report lines, problems). memory_slack_kib=None
     leaves out the memory check (for sanitizer builds)."""
     workdir = workdir or tempfile.mkdtemp(prefix="dbb-soak-")
@@ -366,7 +370,7 @@ def main():
     args = parser.parse_args()
     report, problems = run(args.binary, minutes=args.minutes, round_seconds=args.round_seconds,
                            workers=args.workers, seed=args.seed,
-                           memory_slack_kib=None if args.no_memory_check else 8 * 1024)
+                           memory_slack_kib=None if args.no_memory_check else MEMORY_SLACK_KIB)
     print("\n".join(report))
     print("\n".join(problems) if problems else "no problems found")
     sys.exit(1 if problems else 0)
